@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from 'kysely/migration'
+import * as m0001 from './0001_ledger.ts'
+
+/** Migrations in order. Names sort by their number; a migration is never edited once released. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_ledger': m0001,
+}
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS
+  },
+}

@@ -1,0 +1,53 @@
+/**
+ * Table types for Kysely. Bigint columns arrive as numbers (see the type parsers in
+ * database.ts, which refuse anything beyond the safe-integer range).
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+
+export interface AccountsTable {
+  id: string
+  kind: string
+  balance_sats: ColumnType<number, number | undefined, number>
+  held_sats: ColumnType<number, number | undefined, number>
+  allow_negative: ColumnType<boolean, boolean | undefined, boolean>
+  created_at: Timestamp
+}
+
+export interface TransfersTable {
+  id: string
+  seq: Generated<number>
+  debit_account_id: string
+  credit_account_id: string
+  amount_sats: number
+  code: string
+  hold_id: string | null
+  ref: string | null
+  created_at: Timestamp
+}
+
+export type HoldState = 'open' | 'closed' | 'voided' | 'expired'
+
+export interface HoldsTable {
+  id: string
+  account_id: string
+  amount_sats: number
+  posted_sats: ColumnType<number, number | undefined, number>
+  state: ColumnType<HoldState, HoldState | undefined, HoldState>
+  expires_at: Timestamp
+  created_at: Timestamp
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface SplitStreamsTable {
+  id: string
+  total_sats: number
+}
+
+export interface Database {
+  accounts: AccountsTable
+  transfers: TransfersTable
+  holds: HoldsTable
+  split_streams: SplitStreamsTable
+}

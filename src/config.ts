@@ -1,0 +1,225 @@
+/**
+ * The one place that reads the environment. Every variable is declared here with its default,
+ * its bounds and a sentence for the README; `loadConfig` parses them all, reports every problem
+ * in a single error and returns a frozen object that the rest of the program receives.
+ */
+import path from 'node:path'
+
+export type ChainNetwork = 'devnet' | 'main' | 'test'
+export type TransformerKind = 'local' | 'aitubo'
+export type ProcessRole = 'all' | 'api' | 'worker'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  env: 'production' | 'development' | 'test'
+  role: ProcessRole
+  host: string
+  port: number
+  publicUrl: string
+  siteName: string
+  logLevel: LogLevel
+  dataDir: string
+  /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir/db. */
+  databaseUrl: string | undefined
+  redisUrl: string | undefined
+  chain: ChainNetwork
+  wocApiKey: string | undefined
+  wocRequestsPerSecond: number
+  devnetBlockIntervalSeconds: number
+  transformer: TransformerKind
+  aituboApiKey: string | undefined
+  aituboUrl: string
+  admins: readonly string[]
+  money: {
+    viewRateSatsPerSecond: number
+    platformFeeBps: number
+    directSharePct: number
+    creatorSharePct: number
+    minBillableSeconds: number
+    maxSessionSeconds: number
+    marketMinPriceSats: number
+    withdrawMinSats: number
+    depositConfirmations: number
+  }
+  ledger: {
+    flushIntervalMs: number
+    holdSeconds: number
+  }
+  rateLimit: {
+    apiRequestsPerMinute: number
+    wsMessagesPerSecond: number
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+interface VariableDoc {
+  name: string
+  default: string
+  description: string
+}
+
+/** Documentation of every variable, in the order of the README table. */
+export const CONFIG_VARIABLES: readonly VariableDoc[] = [
+  { name: 'NODE_ENV', default: 'development', description: 'production, development or test.' },
+  { name: 'MEMEPOOL_ROLE', default: 'all', description: 'What this process runs: all, api (HTTP and WebSocket) or worker (queues, leader duties).' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
+  { name: 'PORT', default: '3000', description: 'HTTP port (1-65535; 0 picks a free one).' },
+  { name: 'PUBLIC_URL', default: 'http://localhost:PORT', description: 'Address users reach the site at; login challenges name it.' },
+  { name: 'SITE_NAME', default: 'Memepool', description: 'Name shown in the app and in login challenges.' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'DATA_DIR', default: './data', description: 'Where the embedded database, devnet state, keys and media live.' },
+  { name: 'DATABASE_URL', default: '(unset: PGlite in DATA_DIR/db)', description: 'PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/memepool.' },
+  { name: 'REDIS_URL', default: '(unset: in-process)', description: 'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379.' },
+  { name: 'CHAIN', default: 'devnet', description: 'devnet (local chain in this process), main or test (WhatsOnChain).' },
+  { name: 'WOC_API_KEY', default: '(unset)', description: 'WhatsOnChain API key; without one the client stays under WOC_RPS.' },
+  { name: 'WOC_RPS', default: '3', description: 'Requests per second to WhatsOnChain for the whole process (1-100).' },
+  { name: 'DEVNET_BLOCK_INTERVAL_S', default: '60', description: 'Seconds between devnet blocks (0 = mine only on demand).' },
+  { name: 'TRANSFORMER', default: 'local (aitubo when AITUBO_API_KEY is set)', description: 'Animation engine: local or aitubo.' },
+  { name: 'AITUBO_API_KEY', default: '(unset)', description: 'API key for the AITubo service.' },
+  { name: 'AITUBO_URL', default: 'https://api.aitubo.ai', description: 'Base address of the AITubo API.' },
+  { name: 'ADMINS', default: '(empty)', description: 'Comma-separated wallet addresses or identity keys that are admins.' },
+  { name: 'VIEW_RATE_SATS_PER_S', default: '1', description: 'Price of one second of watching (1-1000).' },
+  { name: 'PLATFORM_FEE_BPS', default: '200', description: 'Platform fee on every payment in basis points (0-1000; 200 = 2%).' },
+  { name: 'DIRECT_SHARE_PCT', default: '40', description: 'Share of each payment after the fee that goes to creator and owner (40-45).' },
+  { name: 'CREATOR_SHARE_PCT', default: '10', description: "Creator's part of the direct share; the owner gets the rest (0-100)." },
+  { name: 'MIN_BILLABLE_S', default: '3', description: 'A view is charged once it reaches this many seconds (1-60).' },
+  { name: 'MAX_SESSION_S', default: '3600', description: 'Longest watch session in seconds (60-86400).' },
+  { name: 'MARKET_MIN_PRICE_SATS', default: '1000', description: 'Lowest listing price (at least 1).' },
+  { name: 'WITHDRAW_MIN_SATS', default: '1000', description: 'Smallest withdrawal (at least 546).' },
+  { name: 'DEPOSIT_CONFIRMATIONS', default: '1 on devnet, 6 otherwise', description: 'Confirmations before a deposit is credited (1-100).' },
+  { name: 'FLUSH_INTERVAL_MS', default: '1000', description: 'How often accumulated view seconds are written to the ledger (100-10000).' },
+  { name: 'HOLD_SECONDS', default: '30', description: 'Seconds of viewing reserved per hold on a watch session (5-600).' },
+  { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
+  { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
+]
+
+class Reader {
+  readonly problems: string[] = []
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]
+    return value === undefined || value.trim() === '' ? undefined : value.trim()
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback
+  }
+
+  optional(name: string): string | undefined {
+    return this.raw(name)
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const text = this.raw(name)
+    if (text === undefined) return fallback
+    if (!/^-?\d+$/.test(text)) {
+      this.problems.push(`${name} must be a whole number, got "${text}"`)
+      return fallback
+    }
+    const value = Number(text)
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be between ${min} and ${max}, got ${text}`)
+      return fallback
+    }
+    return value
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const text = this.raw(name)
+    if (text === undefined) return fallback
+    if (!(allowed as readonly string[]).includes(text)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${text}"`)
+      return fallback
+    }
+    return text as T
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const text = this.raw(name)
+    if (text === undefined) return undefined
+    try {
+      const parsed = new URL(text)
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`)
+      }
+    } catch {
+      // The value itself may hold a password, so it is not repeated in the message.
+      this.problems.push(`${name} is not a valid URL`)
+    }
+    return text
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env)
+  const nodeEnv = r.oneOf('NODE_ENV', 'development', ['production', 'development', 'test'] as const)
+  const port = r.int('PORT', 3000, 0, 65_535)
+  const chain = r.oneOf<ChainNetwork>('CHAIN', 'devnet', ['devnet', 'main', 'test'])
+  const aituboApiKey = r.optional('AITUBO_API_KEY')
+  const transformer = r.oneOf<TransformerKind>('TRANSFORMER', aituboApiKey ? 'aitubo' : 'local', ['local', 'aitubo'])
+  if (transformer === 'aitubo' && !aituboApiKey) r.problems.push('TRANSFORMER=aitubo needs AITUBO_API_KEY')
+  const dataDir = path.resolve(r.string('DATA_DIR', './data'))
+  const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
+
+  const config: Config = {
+    env: nodeEnv,
+    role: r.oneOf<ProcessRole>('MEMEPOOL_ROLE', 'all', ['all', 'api', 'worker']),
+    host: r.string('HOST', '127.0.0.1'),
+    port,
+    publicUrl,
+    siteName: r.string('SITE_NAME', 'Memepool'),
+    logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    dataDir,
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    chain,
+    wocApiKey: r.optional('WOC_API_KEY'),
+    wocRequestsPerSecond: r.int('WOC_RPS', 3, 1, 100),
+    devnetBlockIntervalSeconds: r.int('DEVNET_BLOCK_INTERVAL_S', 60, 0, 86_400),
+    transformer,
+    aituboApiKey,
+    aituboUrl: r.url('AITUBO_URL', ['http:', 'https:']) ?? 'https://api.aitubo.ai',
+    admins: (r.optional('ADMINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    money: {
+      viewRateSatsPerSecond: r.int('VIEW_RATE_SATS_PER_S', 1, 1, 1000),
+      platformFeeBps: r.int('PLATFORM_FEE_BPS', 200, 0, 1000),
+      directSharePct: r.int('DIRECT_SHARE_PCT', 40, 40, 45),
+      creatorSharePct: r.int('CREATOR_SHARE_PCT', 10, 0, 100),
+      minBillableSeconds: r.int('MIN_BILLABLE_S', 3, 1, 60),
+      maxSessionSeconds: r.int('MAX_SESSION_S', 3600, 60, 86_400),
+      marketMinPriceSats: r.int('MARKET_MIN_PRICE_SATS', 1000, 1, 2_100_000_000_000_000),
+      withdrawMinSats: r.int('WITHDRAW_MIN_SATS', 1000, 546, 2_100_000_000_000_000),
+      depositConfirmations: r.int('DEPOSIT_CONFIRMATIONS', chain === 'devnet' ? 1 : 6, 1, 100),
+    },
+    ledger: {
+      flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),
+      holdSeconds: r.int('HOLD_SECONDS', 30, 5, 600),
+    },
+    rateLimit: {
+      apiRequestsPerMinute: r.int('RATE_LIMIT_API_PER_MIN', 1000, 1, 1_000_000),
+      wsMessagesPerSecond: r.int('RATE_LIMIT_WS_PER_S', 100, 1, 100_000),
+    },
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems)
+  return deepFreeze(config)
+}
