@@ -40,9 +40,13 @@ export interface HoldsTable {
   closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
+/** A running split (see domain/split.ts): what each part of one stream has received so far. */
 export interface SplitStreamsTable {
   id: string
-  total_sats: number
+  fee_sats: number
+  creator_sats: number
+  owner_sats: number
+  pool_sats: number
 }
 
 export interface Database {

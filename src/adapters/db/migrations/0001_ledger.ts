@@ -54,7 +54,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table split_streams (
       id text primary key,
-      total_sats bigint not null,
-      constraint split_streams_total_not_negative check (total_sats >= 0)
+      fee_sats bigint not null default 0,
+      creator_sats bigint not null default 0,
+      owner_sats bigint not null default 0,
+      pool_sats bigint not null default 0,
+      constraint split_streams_parts_not_negative
+        check (fee_sats >= 0 and creator_sats >= 0 and owner_sats >= 0 and pool_sats >= 0)
     )`.execute(db)
 }
