@@ -76,12 +76,16 @@ describe('splitIncrement over a sequence of payments', () => {
 
   it('does not depend on how a total is cut into payments', () => {
     fc.assert(
-      fc.property(params, fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 40 }), (p, payments) => {
-        let held: SplitParts = EMPTY_SPLIT
-        for (const amount of payments) held = addParts(held, splitIncrement(held, amount, p))
-        const total = payments.reduce((a, b) => a + b, 0)
-        expect(held).toEqual(splitTotal(total, p))
-      }),
+      fc.property(
+        params,
+        fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 40 }),
+        (p, payments) => {
+          let held: SplitParts = EMPTY_SPLIT
+          for (const amount of payments) held = addParts(held, splitIncrement(held, amount, p))
+          const total = payments.reduce((a, b) => a + b, 0)
+          expect(held).toEqual(splitTotal(total, p))
+        },
+      ),
     )
   })
 

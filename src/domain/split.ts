@@ -47,9 +47,18 @@ export const EMPTY_SPLIT: Readonly<SplitParts> = Object.freeze({ fee: 0, creator
 const SHARE_DENOMINATOR = 100_000_000n
 
 export function assertSplitParams(params: SplitParams): void {
-  assert(Number.isInteger(params.feeBps) && params.feeBps >= 0 && params.feeBps <= 10_000, 'feeBps out of range')
-  assert(Number.isInteger(params.directPct) && params.directPct >= 0 && params.directPct <= 100, 'directPct out of range')
-  assert(Number.isInteger(params.creatorPct) && params.creatorPct >= 0 && params.creatorPct <= 100, 'creatorPct out of range')
+  assert(
+    Number.isInteger(params.feeBps) && params.feeBps >= 0 && params.feeBps <= 10_000,
+    'feeBps out of range',
+  )
+  assert(
+    Number.isInteger(params.directPct) && params.directPct >= 0 && params.directPct <= 100,
+    'directPct out of range',
+  )
+  assert(
+    Number.isInteger(params.creatorPct) && params.creatorPct >= 0 && params.creatorPct <= 100,
+    'creatorPct out of range',
+  )
 }
 
 /** Each part's exact share as an integer weight; the four add up to SHARE_DENOMINATOR. */
@@ -103,5 +112,10 @@ export function splitTotal(totalSats: number, params: SplitParams): SplitParts {
 }
 
 export function addParts(a: SplitParts, b: SplitParts): SplitParts {
-  return { fee: a.fee + b.fee, creator: a.creator + b.creator, owner: a.owner + b.owner, pool: a.pool + b.pool }
+  return {
+    fee: a.fee + b.fee,
+    creator: a.creator + b.creator,
+    owner: a.owner + b.owner,
+    pool: a.pool + b.pool,
+  }
 }

@@ -2,27 +2,30 @@
  * The double-entry ledger, the only writer of balances (ARCHITECTURE "The money path").
  *
  * Every movement is a transfer from a debit account to a credit account with a positive whole
- * amount and an id the caller made; transfers are never edited, so the sum of all balances is
- * zero at all times. Holds reserve part of a balance for a watch session: postings draw on the
- * hold, the rest is released when it closes or expires. Balances, holds and the database's own
- * check constraints together make a negative balance impossible, also under concurrent writers:
- * every write locks the rows it changes, in id order, before it reads them.
+ * amount and an id the caller made; transfers are never edited, so the sum of all account rows
+ * is zero at all times. The database's check constraints make a negative balance impossible for
+ * every account but the platform's clearing accounts, also under concurrent writers: each write
+ * locks the rows it changes, in id order, before it reads them.
+ *
+ * Holds reserve part of a balance for a watch session (a pending transfer). Billing posts
+ * from a hold every flush: the hold row counts what was posted, and each meme's split is
+ * credited at once from the view clearing account. The viewer's account row is settled when
+ * the hold ends, by one transfer of everything posted. So a flush writes one narrow row per
+ * viewer, and a viewer's balance is the account row less what its open holds have posted
+ * (getAccount does that sum). The clearing account runs negative by exactly the posted total of
+ * open holds, which `openPostedSats` reports for the invariant checks.
  */
 import { type Kysely, sql, type Transaction } from 'kysely'
+import { bigintArray, textArray } from '../adapters/db/arrays.ts'
 import type { Database } from '../adapters/db/schema.ts'
 import { assert, isPositiveSats, satsFromDb } from '../domain/money.ts'
-import {
-  addParts,
-  assertSplitParams,
-  SPLIT_PART_NAMES,
-  type SplitParts,
-  splitIncrement,
-  splitSum,
-} from '../domain/split.ts'
+import { assertSplitParams } from '../domain/split.ts'
 import { SYSTEM_ACCOUNTS, VIEW_CLEARING_ACCOUNT } from './accounts.ts'
+import { advanceStreams } from './streams.ts'
 import type {
   Account,
   AccountSpec,
+  Hold,
   HoldInput,
   LedgerResult,
   PostingResult,
@@ -31,13 +34,13 @@ import type {
   ViewPosting,
 } from './types.ts'
 
-type Trx = Transaction<Database>
+export type Trx = Transaction<Database>
 
 /** Named points between the writes of a ledger transaction, where a test can inject a crash. */
 export type FaultPoint =
   | 'transfer:beforeCommit'
   | 'hold:beforeCommit'
-  | 'post:afterTransfers'
+  | 'release:beforeCommit'
   | 'post:afterHolds'
   | 'post:afterStreams'
   | 'post:beforeCommit'
@@ -57,15 +60,6 @@ interface LockedAccount {
   balance: number
   held: number
   allowNegative: boolean
-}
-
-interface LockedHold {
-  id: string
-  accountId: string
-  amount: number
-  posted: number
-  state: string
-  expiresAt: Date
 }
 
 export class Ledger {
@@ -94,25 +88,60 @@ export class Ledger {
       .execute()
   }
 
+  /** An account as its owner sees it: postings of open holds already count against the balance. */
   async getAccount(id: string): Promise<Account | undefined> {
-    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await sql<{
+      id: string
+      kind: string
+      balance_sats: number
+      held_sats: number
+      allow_negative: boolean
+      open_posted: string
+    }>`
+      select a.id, a.kind, a.balance_sats, a.held_sats, a.allow_negative,
+             coalesce((select sum(h.posted_sats) from holds h where h.account_id = a.id and h.state = 'open'), 0)::text as open_posted
+      from accounts a where a.id = ${id}`
+      .execute(this.db)
+      .then((r) => r.rows[0])
     if (!row) return undefined
+    const openPosted = satsFromDb(row.open_posted)
     return {
       id: row.id,
       kind: row.kind,
-      balanceSats: row.balance_sats,
-      heldSats: row.held_sats,
+      balanceSats: row.balance_sats - openPosted,
+      heldSats: row.held_sats - openPosted,
       availableSats: row.balance_sats - row.held_sats,
       allowNegative: row.allow_negative,
     }
   }
 
-  /** Sum of every balance. Double entry keeps it at zero; the invariant tests read it. */
+  async getHold(id: string): Promise<Hold | undefined> {
+    const row = await this.db.selectFrom('holds').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) return undefined
+    return {
+      id: row.id,
+      accountId: row.account_id,
+      amountSats: row.amount_sats,
+      postedSats: row.posted_sats,
+      lastSeq: row.last_seq,
+      state: row.state,
+      expiresAt: new Date(row.expires_at),
+    }
+  }
+
+  /** Sum of every account row. Double entry keeps it at zero; the invariant tests read it. */
   async sumOfBalances(): Promise<number> {
-    const row = await sql<{ total: string }>`select coalesce(sum(balance_sats), 0)::text as total from accounts`
-      .execute(this.db)
-      .then((r) => r.rows[0])
-    return satsFromDb(row?.total, 'sum of balances')
+    const result = await sql<{
+      total: string
+    }>`select coalesce(sum(balance_sats), 0)::text as total from accounts`.execute(this.db)
+    return satsFromDb(result.rows[0]?.total, 'sum of balances')
+  }
+
+  /** What open holds have posted and not yet settled; the view clearing account is short by this. */
+  async openPostedSats(): Promise<number> {
+    const result = await sql<{ total: string }>`
+      select coalesce(sum(posted_sats), 0)::text as total from holds where state = 'open'`.execute(this.db)
+    return satsFromDb(result.rows[0]?.total, 'open postings')
   }
 
   /**
@@ -125,32 +154,13 @@ export class Ledger {
     const invalid = validateTransfers(transfers)
     if (invalid) return invalid
     return this.inTransaction(async (trx) => {
-      const existing = await trx
-        .selectFrom('transfers')
-        .select(['id', 'debit_account_id', 'credit_account_id', 'amount_sats', 'code'])
-        .where(
-          'id',
-          'in',
-          transfers.map((t) => t.id),
-        )
-        .execute()
-      if (existing.length > 0) {
-        const byId = new Map(existing.map((row) => [row.id, row]))
-        const index = transfers.findIndex((t) => {
-          const row = byId.get(t.id)
-          return (
-            !row ||
-            row.debit_account_id !== t.debitAccountId ||
-            row.credit_account_id !== t.creditAccountId ||
-            row.amount_sats !== t.amountSats ||
-            row.code !== t.code
-          )
-        })
-        return index === -1 ? { status: 'exists' } : { status: 'exists_with_different_fields', index }
-      }
+      const known = await findRecorded(trx, transfers)
+      if (known) return known
 
-      const accountIds = transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId])
-      const accounts = await lockAccounts(trx, accountIds)
+      const accounts = await lockAccounts(
+        trx,
+        transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]),
+      )
       const deltas = new Map<string, number>()
       for (const [index, t] of transfers.entries()) {
         const debit = accounts.get(t.debitAccountId)
@@ -160,31 +170,17 @@ export class Ledger {
         if (!debit.allowNegative && debitBalance - debit.held < t.amountSats) {
           return { status: 'insufficient_funds', index }
         }
-        deltas.set(debit.id, (deltas.get(debit.id) ?? 0) - t.amountSats)
-        deltas.set(credit.id, (deltas.get(credit.id) ?? 0) + t.amountSats)
+        addTo(deltas, debit.id, -t.amountSats)
+        addTo(deltas, credit.id, t.amountSats)
       }
-
-      await trx
-        .insertInto('transfers')
-        .values(
-          transfers.map((t) => ({
-            id: t.id,
-            debit_account_id: t.debitAccountId,
-            credit_account_id: t.creditAccountId,
-            amount_sats: t.amountSats,
-            code: t.code,
-            ref: t.ref ?? null,
-            created_at: this.now(),
-          })),
-        )
-        .execute()
+      await insertTransfers(trx, transfers, this.now())
       await applyAccountDeltas(trx, deltas, new Map())
       this.onFault('transfer:beforeCommit')
       return { status: 'ok' }
     })
   }
 
-  /** Reserves part of an account's available balance until the hold is posted, released or expires. */
+  /** Reserves part of an account's available balance until the hold is released or expires. */
   async createHold(input: HoldInput): Promise<LedgerResult> {
     if (!isPositiveSats(input.amountSats)) return 'invalid_amount'
     return this.inTransaction(async (trx) => {
@@ -196,7 +192,8 @@ export class Ledger {
       }
       const account = (await lockAccounts(trx, [input.accountId])).get(input.accountId)
       if (!account) return 'account_not_found'
-      if (!account.allowNegative && account.balance - account.held < input.amountSats) return 'insufficient_funds'
+      if (!account.allowNegative && account.balance - account.held < input.amountSats)
+        return 'insufficient_funds'
       await trx
         .insertInto('holds')
         .values({
@@ -213,11 +210,11 @@ export class Ledger {
     })
   }
 
-  /** Adds to an open hold (a watch session that runs past its first reservation). */
+  /** Adds to an open hold (a watch session that runs past its first reservation) and moves its expiry. */
   async extendHold(holdId: string, addSats: number, expiresAt: Date): Promise<LedgerResult> {
     if (!isPositiveSats(addSats)) return 'invalid_amount'
     return this.inTransaction(async (trx) => {
-      const hold = (await lockHolds(trx, [holdId])).get(holdId)
+      const hold = await lockHold(trx, holdId)
       if (!hold) return 'hold_not_found'
       if (hold.state !== 'open') return 'hold_closed'
       if (hold.expiresAt <= this.now()) return 'hold_expired'
@@ -226,7 +223,7 @@ export class Ledger {
       if (!account.allowNegative && account.balance - account.held < addSats) return 'insufficient_funds'
       await trx
         .updateTable('holds')
-        .set({ amount_sats: hold.amount + addSats, expires_at: expiresAt })
+        .set({ amount_sats: hold.amountSats + addSats, expires_at: expiresAt })
         .where('id', '=', holdId)
         .execute()
       await applyAccountDeltas(trx, new Map(), new Map([[hold.accountId, addSats]]))
@@ -235,15 +232,20 @@ export class Ledger {
   }
 
   /**
-   * Ends a hold and frees what was not posted. `closed` is the normal end of a session,
-   * `voided` a cancellation, `expired` the sweeper's doing; all three release the same way.
+   * Ends a hold: what it posted is settled from the account by one transfer, and the rest is
+   * freed. `closed` is the normal end of a session, `voided` a cancellation, `expired` the
+   * sweeper's doing; all three settle the same way. A second release answers 'exists'.
    */
-  async releaseHold(holdId: string, state: 'closed' | 'voided' | 'expired' = 'closed'): Promise<LedgerResult> {
+  async releaseHold(
+    holdId: string,
+    state: 'closed' | 'voided' | 'expired' = 'closed',
+  ): Promise<LedgerResult> {
     return this.inTransaction(async (trx) => {
-      const hold = (await lockHolds(trx, [holdId])).get(holdId)
+      const hold = await lockHold(trx, holdId)
       if (!hold) return 'hold_not_found'
       if (hold.state !== 'open') return hold.state === state ? 'exists' : 'hold_closed'
-      await this.release(trx, [hold], state)
+      await this.settle(trx, [hold], state)
+      this.onFault('release:beforeCommit')
       return 'ok'
     })
   }
@@ -251,28 +253,41 @@ export class Ledger {
   /** Releases every open hold whose time is up. Returns how many it released. */
   async expireHolds(): Promise<number> {
     return this.inTransaction(async (trx) => {
-      const due = await trx
-        .selectFrom('holds')
-        .select('id')
-        .where('state', '=', 'open')
-        .where('expires_at', '<=', this.now())
-        .orderBy('id')
-        .execute()
-      if (due.length === 0) return 0
-      const holds = [...(await lockHolds(trx, due.map((h) => h.id))).values()].filter((h) => h.state === 'open')
-      await this.release(trx, holds, 'expired')
+      const due = await sql<{ id: string }>`
+        select id from holds where state = 'open' and expires_at <= ${this.now()} order by id for update`.execute(
+        trx,
+      )
+      const holds: Hold[] = []
+      for (const { id } of due.rows) {
+        const hold = await lockHold(trx, id)
+        if (hold) holds.push(hold)
+      }
+      if (holds.length > 0) await this.settle(trx, holds, 'expired')
       return holds.length
     })
   }
 
-  private async release(trx: Trx, holds: LockedHold[], state: 'closed' | 'voided' | 'expired'): Promise<void> {
+  private async settle(trx: Trx, holds: Hold[], state: 'closed' | 'voided' | 'expired'): Promise<void> {
+    const balanceDeltas = new Map<string, number>()
     const heldDeltas = new Map<string, number>()
+    const settlements: TransferInput[] = []
     for (const hold of holds) {
-      const remaining = hold.amount - hold.posted
-      assert(remaining >= 0, 'a hold never posts more than it holds')
-      heldDeltas.set(hold.accountId, (heldDeltas.get(hold.accountId) ?? 0) - remaining)
+      assert(hold.postedSats <= hold.amountSats, 'a hold never posts more than it holds')
+      addTo(heldDeltas, hold.accountId, -hold.amountSats)
+      if (hold.postedSats > 0) {
+        addTo(balanceDeltas, hold.accountId, -hold.postedSats)
+        addTo(balanceDeltas, VIEW_CLEARING_ACCOUNT, hold.postedSats)
+        settlements.push({
+          id: `${hold.id}:settled`,
+          debitAccountId: hold.accountId,
+          creditAccountId: VIEW_CLEARING_ACCOUNT,
+          amountSats: hold.postedSats,
+          code: 'view',
+          ref: hold.id,
+        })
+      }
     }
-    await lockAccounts(trx, [...heldDeltas.keys()])
+    await lockAccounts(trx, [...balanceDeltas.keys(), ...heldDeltas.keys()])
     await trx
       .updateTable('holds')
       .set({ state, closed_at: this.now() })
@@ -282,48 +297,50 @@ export class Ledger {
         holds.map((h) => h.id),
       )
       .execute()
-    await applyAccountDeltas(trx, new Map(), heldDeltas)
+    if (settlements.length > 0) await insertTransfers(trx, settlements, this.now())
+    await applyAccountDeltas(trx, balanceDeltas, heldDeltas)
   }
 
   /**
-   * Posts many view charges in one database transaction with multi-row statements: each
-   * posting moves its amount from the viewer (out of the hold) to the view clearing account,
-   * and each stream's increase is split by cumulative rounding from the clearing account to the
-   * platform fee, creator, owner and pool accounts. Results come back in input order; a posting
-   * already recorded answers 'exists' and is not charged again.
+   * Posts many view charges in one database transaction with multi-row statements: one
+   * conditional update adds each posting to its hold (refusing closed, expired, exhausted and
+   * already-posted ones in the same statement), then each stream's increase is split by the
+   * quota method and credited from the view clearing account. Results come back in input order.
    */
   async postViewSeconds(postings: readonly ViewPosting[]): Promise<PostingResult[]> {
     if (postings.length === 0) return []
     for (const p of postings) assertSplitParams(p.split.params)
+    const results: PostingResult[] = postings.map((p) =>
+      isPositiveSats(p.amountSats) && Number.isSafeInteger(p.seq) && p.seq > 0 ? 'ok' : 'invalid_amount',
+    )
+    const byHold = groupByHold(postings, results)
+    if (byHold.size === 0) return results
     return this.inTransaction(async (trx) => {
-      const plan = await planPostings(trx, postings, this.now())
-      if (plan.accepted.length === 0) return plan.results
-
-      await insertPostingTransfers(trx, plan.accepted, plan.holds, this.now())
-      this.onFault('post:afterTransfers')
-      await addToHolds(trx, plan.postedByHold)
+      const outcome = await postToHolds(trx, byHold, this.now())
+      const accepted: ViewPosting[] = []
+      const final = [...results]
+      for (const [holdId, group] of byHold) {
+        const result = outcome.get(holdId)
+        assert(result, 'every hold of the batch has an outcome')
+        for (const index of group.indexes) {
+          final[index] = result
+          if (result === 'ok') accepted.push(postings[index]!)
+        }
+      }
       this.onFault('post:afterHolds')
-      const legs = await advanceStreams(trx, plan.accepted, this.now())
-      this.onFault('post:afterStreams')
-
-      const balanceDeltas = new Map<string, number>()
-      const heldDeltas = new Map<string, number>()
-      for (const [holdId, amount] of plan.postedByHold) {
-        const accountId = plan.holds.get(holdId)!.accountId
-        balanceDeltas.set(accountId, (balanceDeltas.get(accountId) ?? 0) - amount)
-        heldDeltas.set(accountId, (heldDeltas.get(accountId) ?? 0) - amount)
+      if (accepted.length > 0) {
+        const credits = await advanceStreams(trx, accepted, this.now())
+        this.onFault('post:afterStreams')
+        const postedTotal = accepted.reduce((sum, p) => sum + p.amountSats, 0)
+        let creditedTotal = 0
+        for (const amount of credits.values()) creditedTotal += amount
+        assert(creditedTotal === postedTotal, 'the splits of a batch add up to what the batch charged')
+        credits.set(VIEW_CLEARING_ACCOUNT, -postedTotal)
+        await lockAccounts(trx, [...credits.keys()])
+        await applyAccountDeltas(trx, credits, new Map())
       }
-      let legTotal = 0
-      for (const leg of legs) {
-        balanceDeltas.set(leg.accountId, (balanceDeltas.get(leg.accountId) ?? 0) + leg.amount)
-        legTotal += leg.amount
-      }
-      const postedTotal = plan.accepted.reduce((sum, p) => sum + p.amountSats, 0)
-      assert(legTotal === postedTotal, 'the splits of a batch add up to what the batch charged')
-      await lockAccounts(trx, [...balanceDeltas.keys()])
-      await applyAccountDeltas(trx, balanceDeltas, heldDeltas)
       this.onFault('post:beforeCommit')
-      return plan.results
+      return final
     })
   }
 
@@ -333,12 +350,20 @@ export class Ledger {
         return await this.db.transaction().execute(work)
       } catch (error) {
         const code = (error as { code?: unknown }).code
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS || typeof code !== 'string' || !RETRYABLE_PG_CODES.has(code)) {
+        if (
+          attempt >= MAX_TRANSACTION_ATTEMPTS ||
+          typeof code !== 'string' ||
+          !RETRYABLE_PG_CODES.has(code)
+        ) {
           throw error
         }
       }
     }
   }
+}
+
+function addTo(map: Map<string, number>, key: string, amount: number): void {
+  map.set(key, (map.get(key) ?? 0) + amount)
 }
 
 function validateTransfers(transfers: readonly TransferInput[]): TransferBatchResult | undefined {
@@ -352,8 +377,54 @@ function validateTransfers(transfers: readonly TransferInput[]): TransferBatchRe
   return undefined
 }
 
+/** 'exists' when all were recorded as given, a refusal when any id is taken otherwise. */
+async function findRecorded(
+  trx: Trx,
+  transfers: readonly TransferInput[],
+): Promise<TransferBatchResult | undefined> {
+  const existing = await trx
+    .selectFrom('transfers')
+    .select(['id', 'debit_account_id', 'credit_account_id', 'amount_sats', 'code'])
+    .where(
+      'id',
+      'in',
+      transfers.map((t) => t.id),
+    )
+    .execute()
+  if (existing.length === 0) return undefined
+  const byId = new Map(existing.map((row) => [row.id, row]))
+  const index = transfers.findIndex((t) => {
+    const row = byId.get(t.id)
+    return (
+      !row ||
+      row.debit_account_id !== t.debitAccountId ||
+      row.credit_account_id !== t.creditAccountId ||
+      row.amount_sats !== t.amountSats ||
+      row.code !== t.code
+    )
+  })
+  return index === -1 ? { status: 'exists' } : { status: 'exists_with_different_fields', index }
+}
+
+async function insertTransfers(trx: Trx, transfers: readonly TransferInput[], now: Date): Promise<void> {
+  await trx
+    .insertInto('transfers')
+    .values(
+      transfers.map((t) => ({
+        id: t.id,
+        debit_account_id: t.debitAccountId,
+        credit_account_id: t.creditAccountId,
+        amount_sats: t.amountSats,
+        code: t.code,
+        ref: t.ref ?? null,
+        created_at: now,
+      })),
+    )
+    .execute()
+}
+
 /** Locks the accounts in id order (so concurrent writers never deadlock) and returns them. */
-async function lockAccounts(trx: Trx, ids: readonly string[]): Promise<Map<string, LockedAccount>> {
+export async function lockAccounts(trx: Trx, ids: readonly string[]): Promise<Map<string, LockedAccount>> {
   const unique = [...new Set(ids)].sort()
   if (unique.length === 0) return new Map()
   const rows = await sql<{ id: string; balance_sats: number; held_sats: number; allow_negative: boolean }>`
@@ -367,31 +438,18 @@ async function lockAccounts(trx: Trx, ids: readonly string[]): Promise<Map<strin
   )
 }
 
-async function lockHolds(trx: Trx, ids: readonly string[]): Promise<Map<string, LockedHold>> {
-  const unique = [...new Set(ids)].sort()
-  if (unique.length === 0) return new Map()
-  const rows = await sql<{
-    id: string
-    account_id: string
-    amount_sats: number
-    posted_sats: number
-    state: string
-    expires_at: Date
-  }>`select id, account_id, amount_sats, posted_sats, state, expires_at from holds
-     where id = any(${unique}::text[]) order by id for update`.execute(trx)
-  return new Map(
-    rows.rows.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        accountId: r.account_id,
-        amount: r.amount_sats,
-        posted: r.posted_sats,
-        state: r.state,
-        expiresAt: new Date(r.expires_at),
-      },
-    ]),
-  )
+async function lockHold(trx: Trx, id: string): Promise<Hold | undefined> {
+  const row = await trx.selectFrom('holds').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+  if (!row) return undefined
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    amountSats: row.amount_sats,
+    postedSats: row.posted_sats,
+    lastSeq: row.last_seq,
+    state: row.state,
+    expiresAt: new Date(row.expires_at),
+  }
 }
 
 /** Adds balance and held deltas to accounts that the caller has locked. One statement. */
@@ -412,166 +470,85 @@ async function applyAccountDeltas(
   assert(Number(result.numAffectedRows) === changed.length, 'every account the ledger writes to exists')
 }
 
-interface PostingPlan {
-  results: PostingResult[]
-  accepted: ViewPosting[]
-  holds: Map<string, LockedHold>
-  postedByHold: Map<string, number>
-}
-
-/** Decides, under the holds' row locks, which postings can be charged. No writes. */
-async function planPostings(trx: Trx, postings: readonly ViewPosting[], now: Date): Promise<PostingPlan> {
-  const ids = postings.map((p) => p.id)
-  const existing = await sql<{ id: string; hold_id: string | null; amount_sats: number; ref: string | null }>`
-    select id, hold_id, amount_sats, ref from transfers where id = any(${ids}::text[])`.execute(trx)
-  const recorded = new Map(existing.rows.map((r) => [r.id, r]))
-  const holds = await lockHolds(
-    trx,
-    postings.map((p) => p.holdId),
-  )
-
-  const results: PostingResult[] = []
-  const accepted: ViewPosting[] = []
-  const postedByHold = new Map<string, number>()
-  const inBatch = new Map<string, ViewPosting>()
-  for (const p of postings) {
-    const previous = recorded.get(p.id) ?? inBatch.get(p.id)
-    if (previous) {
-      const same =
-        'ref' in previous
-          ? previous.hold_id === p.holdId && previous.amount_sats === p.amountSats && previous.ref === p.streamId
-          : previous.holdId === p.holdId && previous.amountSats === p.amountSats && previous.streamId === p.streamId
-      results.push(same ? 'exists' : 'exists_with_different_fields')
-      continue
-    }
-    const result = checkPosting(p, holds.get(p.holdId), postedByHold, now)
-    results.push(result)
-    if (result !== 'ok') continue
-    inBatch.set(p.id, p)
-    accepted.push(p)
-    postedByHold.set(p.holdId, (postedByHold.get(p.holdId) ?? 0) + p.amountSats)
-  }
-  return { results, accepted, holds, postedByHold }
-}
-
-function checkPosting(
-  p: ViewPosting,
-  hold: LockedHold | undefined,
-  postedByHold: ReadonlyMap<string, number>,
-  now: Date,
-): PostingResult {
-  if (!isPositiveSats(p.amountSats)) return 'invalid_amount'
-  if (!hold) return 'hold_not_found'
-  if (hold.state !== 'open') return 'hold_closed'
-  if (hold.expiresAt <= now) return 'hold_expired'
-  const remaining = hold.amount - hold.posted - (postedByHold.get(hold.id) ?? 0)
-  return remaining >= p.amountSats ? 'ok' : 'hold_exceeded'
-}
-
-async function insertPostingTransfers(
-  trx: Trx,
-  accepted: readonly ViewPosting[],
-  holds: ReadonlyMap<string, LockedHold>,
-  now: Date,
-): Promise<void> {
-  const result = await sql`
-    insert into transfers (id, debit_account_id, credit_account_id, amount_sats, code, hold_id, ref, created_at)
-    select p.id, p.debit, ${VIEW_CLEARING_ACCOUNT}, p.amount, 'view', p.hold_id, p.stream_id, ${now}
-    from unnest(${accepted.map((p) => p.id)}::text[],
-                ${accepted.map((p) => holds.get(p.holdId)!.accountId)}::text[],
-                ${accepted.map((p) => p.amountSats)}::bigint[],
-                ${accepted.map((p) => p.holdId)}::text[],
-                ${accepted.map((p) => p.streamId)}::text[]) as p(id, debit, amount, hold_id, stream_id)`.execute(trx)
-  assert(Number(result.numAffectedRows) === accepted.length, 'every accepted posting is recorded once')
-}
-
-async function addToHolds(trx: Trx, postedByHold: ReadonlyMap<string, number>): Promise<void> {
-  const ids = [...postedByHold.keys()].sort()
-  await sql`
-    update holds h set posted_sats = h.posted_sats + d.amount
-    from unnest(${ids}::text[], ${ids.map((id) => postedByHold.get(id)!)}::bigint[]) as d(id, amount)
-    where h.id = d.id`.execute(trx)
-}
-
-interface Leg {
-  id: string
-  accountId: string
+interface HoldGroup {
+  indexes: number[]
   amount: number
-  part: (typeof SPLIT_PART_NAMES)[number]
-  streamId: string
+  minSeq: number
+  maxSeq: number
+}
+
+/** The valid postings of a batch, summed per hold: a hold takes all of its postings or none. */
+function groupByHold(
+  postings: readonly ViewPosting[],
+  results: readonly PostingResult[],
+): Map<string, HoldGroup> {
+  const groups = new Map<string, HoldGroup>()
+  for (const [index, p] of postings.entries()) {
+    if (results[index] !== 'ok') continue
+    const group = groups.get(p.holdId)
+    if (group) {
+      group.indexes.push(index)
+      group.amount += p.amountSats
+      group.minSeq = Math.min(group.minSeq, p.seq)
+      group.maxSeq = Math.max(group.maxSeq, p.seq)
+    } else {
+      groups.set(p.holdId, { indexes: [index], amount: p.amountSats, minSeq: p.seq, maxSeq: p.seq })
+    }
+  }
+  return groups
 }
 
 /**
- * Moves each stream's running split forward by what the batch charged it, and records the
- * credits as transfers out of the clearing account. A leg's id is the stream and its new total,
- * which no other batch can produce.
+ * One statement adds every group to its hold if the hold is open, unexpired, not yet at this
+ * seq and has room; the holds it did not change are then read to say why.
  */
-async function advanceStreams(trx: Trx, accepted: readonly ViewPosting[], now: Date): Promise<Leg[]> {
-  const byStream = new Map<string, { amount: number; posting: ViewPosting }>()
-  for (const p of accepted) {
-    const entry = byStream.get(p.streamId)
-    if (entry) {
-      assert(sameDestination(entry.posting, p), `all postings of stream ${p.streamId} share one destination`)
-      entry.amount += p.amountSats
-    } else {
-      byStream.set(p.streamId, { amount: p.amountSats, posting: p })
-    }
+async function postToHolds(
+  trx: Trx,
+  groups: ReadonlyMap<string, HoldGroup>,
+  now: Date,
+): Promise<Map<string, PostingResult>> {
+  const ids = [...groups.keys()].sort()
+  const group = (id: string) => groups.get(id)!
+  const updated = await sql`
+    update holds h set posted_sats = h.posted_sats + d.amount, last_seq = d.max_seq
+    from unnest(${textArray(ids)}::text[], ${bigintArray(ids.map((id) => group(id).amount))}::bigint[],
+                ${bigintArray(ids.map((id) => group(id).minSeq))}::bigint[],
+                ${bigintArray(ids.map((id) => group(id).maxSeq))}::bigint[]) as d(id, amount, min_seq, max_seq)
+    where h.id = d.id and h.state = 'open' and h.expires_at > ${now}
+      and d.min_seq > h.last_seq and h.posted_sats + d.amount <= h.amount_sats`.execute(trx)
+  const outcome = new Map<string, PostingResult>()
+  if (Number(updated.numAffectedRows) === ids.length) {
+    for (const id of ids) outcome.set(id, 'ok')
+    return outcome
   }
-  const streamIds = [...byStream.keys()].sort()
-  await sql`insert into split_streams (id) select id from unnest(${streamIds}::text[]) as s(id)
-            on conflict (id) do nothing`.execute(trx)
-  const rows = await sql<{ id: string; fee_sats: number; creator_sats: number; owner_sats: number; pool_sats: number }>`
-    select id, fee_sats, creator_sats, owner_sats, pool_sats from split_streams
-    where id = any(${streamIds}::text[]) order by id for update`.execute(trx)
-  const before = new Map<string, SplitParts>(
-    rows.rows.map((r) => [r.id, { fee: r.fee_sats, creator: r.creator_sats, owner: r.owner_sats, pool: r.pool_sats }]),
+  // Some holds refused. One read tells apart the rows this transaction wrote (xmin is ours),
+  // the ones it did not and the ids with no row, in a single snapshot: two reads could see a
+  // hold that a concurrent transaction created in between and take it for a written one.
+  const rows = await sql<{ id: string; state: string; expires_at: Date; last_seq: number; mine: boolean }>`
+    select id, state, expires_at, last_seq, xmin = pg_current_xact_id()::xid as mine
+    from holds where id = any(${textArray(ids)}::text[])`.execute(trx)
+  const byId = new Map(rows.rows.map((r) => [r.id, r]))
+  let written = 0
+  for (const id of ids) {
+    const hold = byId.get(id)
+    if (hold?.mine) written++
+    outcome.set(id, !hold ? 'hold_not_found' : hold.mine ? 'ok' : refusal(hold, group(id), now))
+  }
+  assert(
+    written === Number(updated.numAffectedRows),
+    'the rows read as written are the ones the update wrote',
   )
-
-  const legs: Leg[] = []
-  const after: SplitParts[] = []
-  for (const streamId of streamIds) {
-    const { amount, posting } = byStream.get(streamId)!
-    const held = before.get(streamId)
-    assert(held !== undefined, 'a stream row exists once inserted')
-    const credit = splitIncrement(held, amount, posting.split.params)
-    const next = addParts(held, credit)
-    after.push(next)
-    const total = splitSum(next)
-    const destination = {
-      fee: posting.split.feeAccountId,
-      creator: posting.split.creatorAccountId,
-      owner: posting.split.ownerAccountId,
-      pool: posting.split.poolAccountId,
-    }
-    for (const part of SPLIT_PART_NAMES) {
-      if (credit[part] > 0) {
-        legs.push({ id: `${streamId}@${total}:${part}`, accountId: destination[part], amount: credit[part], part, streamId })
-      }
-    }
-  }
-  await sql`update split_streams s
-            set fee_sats = d.fee, creator_sats = d.creator, owner_sats = d.owner, pool_sats = d.pool
-            from unnest(${streamIds}::text[], ${after.map((a) => a.fee)}::bigint[], ${after.map((a) => a.creator)}::bigint[],
-                        ${after.map((a) => a.owner)}::bigint[], ${after.map((a) => a.pool)}::bigint[])
-                 as d(id, fee, creator, owner, pool)
-            where s.id = d.id`.execute(trx)
-  await sql`
-    insert into transfers (id, debit_account_id, credit_account_id, amount_sats, code, ref, created_at)
-    select l.id, ${VIEW_CLEARING_ACCOUNT}, l.account, l.amount, 'split.' || l.part, l.stream_id, ${now}
-    from unnest(${legs.map((l) => l.id)}::text[], ${legs.map((l) => l.accountId)}::text[],
-                ${legs.map((l) => l.amount)}::bigint[], ${legs.map((l) => l.part)}::text[],
-                ${legs.map((l) => l.streamId)}::text[]) as l(id, account, amount, part, stream_id)`.execute(trx)
-  return legs
+  return outcome
 }
 
-function sameDestination(a: ViewPosting, b: ViewPosting): boolean {
-  return (
-    a.split.feeAccountId === b.split.feeAccountId &&
-    a.split.creatorAccountId === b.split.creatorAccountId &&
-    a.split.ownerAccountId === b.split.ownerAccountId &&
-    a.split.poolAccountId === b.split.poolAccountId &&
-    a.split.params.feeBps === b.split.params.feeBps &&
-    a.split.params.directPct === b.split.params.directPct &&
-    a.split.params.creatorPct === b.split.params.creatorPct
-  )
+function refusal(
+  hold: { state: string; expires_at: Date; last_seq: number },
+  group: HoldGroup,
+  now: Date,
+): PostingResult {
+  if (group.maxSeq <= hold.last_seq) return 'exists'
+  if (group.minSeq <= hold.last_seq) return 'exists_with_different_fields'
+  if (hold.state !== 'open') return 'hold_closed'
+  if (new Date(hold.expires_at) <= now) return 'hold_expired'
+  return 'hold_exceeded'
 }

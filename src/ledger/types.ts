@@ -64,17 +64,29 @@ export interface SplitDestination {
 }
 
 /**
- * A charge for watched time, taken from a hold and split at once. `streamId` names the running
- * total the split is computed on: everything paid into one stream goes to the same destination
- * with the same parameters, so the caller makes a new stream whenever one of those changes
- * (a new round's pool, a new owner after a trade, a new direct share).
+ * A charge for watched time, drawn from a hold and split at once. `seq` numbers the postings of
+ * one hold (1, 2, 3, ... per flush; gaps are allowed): a posting whose seq the hold has already
+ * reached answers 'exists' and charges nothing, which is what makes a retried flush safe.
+ * `streamId` names the running total the split is computed on: everything paid into one stream
+ * goes to the same destination with the same parameters, so the caller makes a new stream
+ * whenever one of those changes (a new round's pool, a new owner after a trade).
  */
 export interface ViewPosting {
-  id: string
   holdId: string
+  seq: number
   amountSats: number
   streamId: string
   split: SplitDestination
 }
 
 export type PostingResult = 'ok' | 'exists' | LedgerFailure
+
+export interface Hold {
+  id: string
+  accountId: string
+  amountSats: number
+  postedSats: number
+  lastSeq: number
+  state: 'open' | 'closed' | 'voided' | 'expired'
+  expiresAt: Date
+}

@@ -51,7 +51,9 @@ describe('transfers', () => {
     const b = await ctx.newAccount()
     const id = uid('t-')
     await ctx.ledger.transfer([{ id, debitAccountId: a, creditAccountId: b, amountSats: 100, code: 'test' }])
-    const again = await ctx.ledger.transfer([{ id, debitAccountId: a, creditAccountId: b, amountSats: 101, code: 'test' }])
+    const again = await ctx.ledger.transfer([
+      { id, debitAccountId: a, creditAccountId: b, amountSats: 101, code: 'test' },
+    ])
     expect(again).toEqual({ status: 'exists_with_different_fields', index: 0 })
     expect(await ctx.balance(b)).toBe(100)
   })
@@ -88,18 +90,24 @@ describe('transfers', () => {
   ])('refuses a %s amount', async (_, amountSats) => {
     const a = await ctx.newFundedUser(100)
     const b = await ctx.newAccount()
-    const result = await ctx.ledger.transfer([{ id: uid('t-'), debitAccountId: a, creditAccountId: b, amountSats, code: 'x' }])
+    const result = await ctx.ledger.transfer([
+      { id: uid('t-'), debitAccountId: a, creditAccountId: b, amountSats, code: 'x' },
+    ])
     expect(result).toEqual({ status: 'invalid_amount', index: 0 })
   })
 
   it('refuses unknown accounts and a transfer to the same account', async () => {
     const a = await ctx.newFundedUser(100)
     expect(
-      await ctx.ledger.transfer([{ id: uid(), debitAccountId: a, creditAccountId: 'user:nobody', amountSats: 1, code: 'x' }]),
+      await ctx.ledger.transfer([
+        { id: uid(), debitAccountId: a, creditAccountId: 'user:nobody', amountSats: 1, code: 'x' },
+      ]),
     ).toEqual({ status: 'account_not_found', index: 0 })
-    expect(await ctx.ledger.transfer([{ id: uid(), debitAccountId: a, creditAccountId: a, amountSats: 1, code: 'x' }])).toEqual(
-      { status: 'same_account', index: 0 },
-    )
+    expect(
+      await ctx.ledger.transfer([
+        { id: uid(), debitAccountId: a, creditAccountId: a, amountSats: 1, code: 'x' },
+      ]),
+    ).toEqual({ status: 'same_account', index: 0 })
   })
 
   it('has the database refuse a negative balance even if code tried to write one', async () => {
@@ -114,12 +122,16 @@ describe('holds', () => {
   it('reserve balance so that neither transfers nor other holds can spend it', async () => {
     const a = await ctx.newFundedUser(100)
     const b = await ctx.newAccount()
-    expect(await ctx.ledger.createHold({ id: uid('h-'), accountId: a, amountSats: 70, expiresAt: inAMinute() })).toBe('ok')
+    expect(
+      await ctx.ledger.createHold({ id: uid('h-'), accountId: a, amountSats: 70, expiresAt: inAMinute() }),
+    ).toBe('ok')
     expect(await ctx.available(a)).toBe(30)
-    expect(await ctx.ledger.createHold({ id: uid('h-'), accountId: a, amountSats: 31, expiresAt: inAMinute() })).toBe(
-      'insufficient_funds',
-    )
-    const spend = await ctx.ledger.transfer([{ id: uid(), debitAccountId: a, creditAccountId: b, amountSats: 31, code: 'x' }])
+    expect(
+      await ctx.ledger.createHold({ id: uid('h-'), accountId: a, amountSats: 31, expiresAt: inAMinute() }),
+    ).toBe('insufficient_funds')
+    const spend = await ctx.ledger.transfer([
+      { id: uid(), debitAccountId: a, creditAccountId: b, amountSats: 31, code: 'x' },
+    ])
     expect(spend.status).toBe('insufficient_funds')
   })
 
@@ -138,7 +150,7 @@ describe('holds', () => {
     const holdId = uid('h-')
     await ctx.ledger.createHold({ id: holdId, accountId: a, amountSats: 50, expiresAt: inAMinute() })
     const [posted] = await ctx.ledger.postViewSeconds([
-      { id: uid('p-'), holdId, amountSats: 20, streamId: uid('s-'), split: dest },
+      { holdId, seq: 1, amountSats: 20, streamId: uid('s-'), split: dest },
     ])
     expect(posted).toBe('ok')
     expect(await ctx.ledger.releaseHold(holdId, 'closed')).toBe('ok')
@@ -163,7 +175,9 @@ describe('holds', () => {
     const holdId = uid('h-')
     await ctx.ledger.createHold({ id: holdId, accountId: a, amountSats: 30, expiresAt: inAMinute() })
     clock = new Date(clock.getTime() + 61_000)
-    const [late] = await ctx.ledger.postViewSeconds([{ id: uid('p-'), holdId, amountSats: 1, streamId: uid(), split: dest }])
+    const [late] = await ctx.ledger.postViewSeconds([
+      { holdId, seq: 1, amountSats: 1, streamId: uid(), split: dest },
+    ])
     expect(late).toBe('hold_expired')
     expect(await ctx.ledger.expireHolds()).toBeGreaterThanOrEqual(1)
     expect(await ctx.available(a)).toBe(100)
@@ -182,34 +196,58 @@ describe('batched view postings', () => {
     }
     const feesBefore = await ctx.balance(PLATFORM_FEES_ACCOUNT)
     // 20 flushes of one second each for 50 viewers: 1,000 sats into one stream.
-    for (let second = 0; second < 20; second++) {
+    for (let second = 1; second <= 20; second++) {
       const results = await ctx.ledger.postViewSeconds(
-        viewers.map((_, i) => ({ id: `${holds[i]}:${second}`, holdId: holds[i]!, amountSats: 1, streamId, split: dest })),
+        holds.map((holdId) => ({ holdId, seq: second, amountSats: 1, streamId, split: dest })),
       )
       expect(results.every((r) => r === 'ok')).toBe(true)
     }
-    for (const v of viewers) expect(await ctx.ledger.getAccount(v)).toMatchObject({ balanceSats: 980, heldSats: 80 })
+    // While the holds are open the viewer sees the charge; the clearing account carries it.
+    for (const v of viewers) {
+      expect(await ctx.ledger.getAccount(v)).toMatchObject({
+        balanceSats: 980,
+        heldSats: 80,
+        availableSats: 900,
+      })
+    }
     expect(await ctx.balance(PLATFORM_FEES_ACCOUNT)).toBe(feesBefore + 20)
     expect(await ctx.balance(dest.creatorAccountId)).toBe(39)
     expect(await ctx.balance(dest.ownerAccountId)).toBe(353)
     expect(await ctx.balance(dest.poolAccountId)).toBe(588)
-    expect(await ctx.balance(VIEW_CLEARING_ACCOUNT)).toBe(0)
     expect(await ctx.ledger.sumOfBalances()).toBe(0)
+    expect((await ctx.balance(VIEW_CLEARING_ACCOUNT)) + (await ctx.ledger.openPostedSats())).toBe(0)
+
+    for (const holdId of holds) expect(await ctx.ledger.releaseHold(holdId)).toBe('ok')
+    for (const v of viewers) {
+      expect(await ctx.ledger.getAccount(v)).toMatchObject({
+        balanceSats: 980,
+        heldSats: 0,
+        availableSats: 980,
+      })
+    }
+    expect(await ctx.ledger.sumOfBalances()).toBe(0)
+    expect((await ctx.balance(VIEW_CLEARING_ACCOUNT)) + (await ctx.ledger.openPostedSats())).toBe(0)
   })
 
-  it('charge a retried batch once, and refuse a posting id reused with another amount', async () => {
+  it('charge a retried flush once, and refuse a batch that reaches back past what a hold has posted', async () => {
     const viewer = await ctx.newFundedUser(100)
     const dest = await ctx.newDestination()
     const holdId = uid('h-')
     await ctx.ledger.createHold({ id: holdId, accountId: viewer, amountSats: 30, expiresAt: inAMinute() })
     const batch = [
-      { id: uid('p-'), holdId, amountSats: 3, streamId: 's1', split: dest },
-      { id: uid('p-'), holdId, amountSats: 1, streamId: 's1', split: dest },
+      { holdId, seq: 1, amountSats: 3, streamId: 's1', split: dest },
+      { holdId, seq: 2, amountSats: 1, streamId: 's1', split: dest },
     ]
     expect(await ctx.ledger.postViewSeconds(batch)).toEqual(['ok', 'ok'])
     expect(await ctx.ledger.postViewSeconds(batch)).toEqual(['exists', 'exists'])
-    expect(await ctx.ledger.postViewSeconds([{ ...batch[0]!, amountSats: 4 }])).toEqual(['exists_with_different_fields'])
+    expect(
+      await ctx.ledger.postViewSeconds([
+        { ...batch[1]!, seq: 3 },
+        { ...batch[1]!, seq: 2 },
+      ]),
+    ).toEqual(['exists_with_different_fields', 'exists_with_different_fields'])
     expect(await ctx.balance(viewer)).toBe(96)
+    expect((await ctx.ledger.getHold(holdId))?.lastSeq).toBe(2)
   })
 
   it('never post more than a hold reserves, within one batch or across batches', async () => {
@@ -217,27 +255,34 @@ describe('batched view postings', () => {
     const dest = await ctx.newDestination()
     const holdId = uid('h-')
     await ctx.ledger.createHold({ id: holdId, accountId: viewer, amountSats: 5, expiresAt: inAMinute() })
-    const results = await ctx.ledger.postViewSeconds(
-      [3, 2, 1].map((amountSats) => ({ id: uid('p-'), holdId, amountSats, streamId: uid(), split: dest })),
-    )
-    expect(results).toEqual(['ok', 'ok', 'hold_exceeded'])
-    const [more] = await ctx.ledger.postViewSeconds([{ id: uid('p-'), holdId, amountSats: 1, streamId: uid(), split: dest }])
-    expect(more).toBe('hold_exceeded')
+    expect(
+      await ctx.ledger.postViewSeconds([
+        { holdId, seq: 1, amountSats: 3, streamId: 'x', split: dest },
+        { holdId, seq: 2, amountSats: 3, streamId: 'x', split: dest },
+      ]),
+    ).toEqual(['hold_exceeded', 'hold_exceeded'])
+    expect(
+      await ctx.ledger.postViewSeconds([{ holdId, seq: 1, amountSats: 5, streamId: 'x', split: dest }]),
+    ).toEqual(['ok'])
+    expect(
+      await ctx.ledger.postViewSeconds([{ holdId, seq: 2, amountSats: 1, streamId: 'x', split: dest }]),
+    ).toEqual(['hold_exceeded'])
     expect(await ctx.balance(viewer)).toBe(95)
   })
 
-  it('refuse unknown and closed holds without charging anything', async () => {
+  it('refuse unknown and closed holds and bad amounts without charging anything', async () => {
     const viewer = await ctx.newFundedUser(100)
     const dest = await ctx.newDestination()
     const holdId = uid('h-')
     await ctx.ledger.createHold({ id: holdId, accountId: viewer, amountSats: 5, expiresAt: inAMinute() })
     await ctx.ledger.releaseHold(holdId, 'voided')
     const results = await ctx.ledger.postViewSeconds([
-      { id: uid('p-'), holdId, amountSats: 1, streamId: uid(), split: dest },
-      { id: uid('p-'), holdId: 'h-missing', amountSats: 1, streamId: uid(), split: dest },
-      { id: uid('p-'), holdId, amountSats: 0, streamId: uid(), split: dest },
+      { holdId, seq: 1, amountSats: 1, streamId: uid(), split: dest },
+      { holdId: 'h-missing', seq: 1, amountSats: 1, streamId: uid(), split: dest },
+      { holdId, seq: 2, amountSats: 0, streamId: uid(), split: dest },
+      { holdId, seq: 0.5, amountSats: 1, streamId: uid(), split: dest },
     ])
-    expect(results).toEqual(['hold_closed', 'hold_not_found', 'invalid_amount'])
+    expect(results).toEqual(['hold_closed', 'hold_not_found', 'invalid_amount', 'invalid_amount'])
     expect(await ctx.balance(viewer)).toBe(100)
   })
 })

@@ -10,7 +10,7 @@ import { type Db, migrateToLatest, openDatabase } from '../../src/adapters/db/da
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || undefined
 
 export interface TestDb extends Db {
-  /** The connection string of this test's schema (PostgreSQL only), for extra pools. */
+  /** The PostgreSQL server (undefined on PGlite); open more pools on it with `schema` for parallel writers. */
   url: string | undefined
 }
 
@@ -25,13 +25,11 @@ export async function openTestDb(options: { poolSize?: number } = {}): Promise<T
   await admin.connect()
   await admin.query(`create schema ${schema}`)
   await admin.end()
-  const url = new URL(TEST_DATABASE_URL)
-  url.searchParams.set('options', `-c search_path=${schema}`)
-  const db = await openDatabase({ url: url.toString(), poolSize: options.poolSize ?? 10 })
+  const db = await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: options.poolSize ?? 10 })
   await migrateToLatest(db)
   return {
     ...db,
-    url: url.toString(),
+    url: TEST_DATABASE_URL,
     close: async () => {
       await db.close()
       const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL })

@@ -41,7 +41,13 @@ export class LedgerContext {
     const id = await this.newAccount('user')
     if (sats > 0) {
       const result = await this.ledger.transfer([
-        { id: uid('fund-'), debitAccountId: FUNDING_ACCOUNT, creditAccountId: id, amountSats: sats, code: 'deposit' },
+        {
+          id: uid('fund-'),
+          debitAccountId: FUNDING_ACCOUNT,
+          creditAccountId: id,
+          amountSats: sats,
+          code: 'deposit',
+        },
       ])
       if (result.status !== 'ok') throw new Error(`funding failed: ${result.status}`)
     }

@@ -9,14 +9,16 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import pg from 'pg'
 import { satsFromDb } from '../../domain/money.ts'
-import { PGliteDialect } from './pglite-dialect.ts'
 import { migrationProvider } from './migrations/index.ts'
+import { PGliteDialect } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 
 export type DatabaseKind = 'pglite' | 'postgres'
 
 export interface Db {
   kind: DatabaseKind
+  /** The PostgreSQL schema the tables live in, when not the default one. */
+  schema: string | undefined
   kysely: Kysely<Database>
   /** A round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>
@@ -30,6 +32,12 @@ export interface DatabaseOptions {
   pgliteDir?: string | undefined
   /** Connections in the PostgreSQL pool. */
   poolSize?: number
+  /**
+   * A PostgreSQL schema to work in (tests and benchmarks use one each). Queries find it through
+   * the search_path; the migrator is told explicitly, since it looks for its own tables by name
+   * across all schemas.
+   */
+  schema?: string
 }
 
 const INT8_OID = 20
@@ -42,11 +50,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   if (options.url) {
     const pool = new pg.Pool({
       connectionString: options.url,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          oid === INT8_OID
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     })
     // An idle client that loses its server emits 'error'; without a listener that would crash
@@ -55,6 +66,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return {
       kind: 'postgres',
+      schema: options.schema,
       kysely,
       ping: async () => {
         await sql`select 1`.execute(kysely)
@@ -70,6 +82,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(client) })
   return {
     kind: 'pglite',
+    schema: undefined,
     kysely,
     ping: async () => {
       await sql`select 1`.execute(kysely)
@@ -82,7 +95,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db: db.kysely, provider: migrationProvider })
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: migrationProvider,
+    ...(db.schema ? { migrationTableSchema: db.schema } : {}),
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

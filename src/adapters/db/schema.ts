@@ -34,6 +34,7 @@ export interface HoldsTable {
   account_id: string
   amount_sats: number
   posted_sats: ColumnType<number, number | undefined, number>
+  last_seq: ColumnType<number, number | undefined, number>
   state: ColumnType<HoldState, HoldState | undefined, HoldState>
   expires_at: Timestamp
   created_at: Timestamp
