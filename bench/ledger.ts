@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
 
 interface Figures {
   database: string
+  writers: number
   batchedViewSecondsPerSecond: number
   naiveViewSecondsPerSecond: number
   ratio: number
@@ -107,16 +108,25 @@ function postingsFor(
   })
 }
 
-async function measure(db: Db, label: string): Promise<Figures> {
+/**
+ * The writers are ledgers on their own connection pools, as separate API nodes would be; each
+ * flushes its share of the viewers at the same time, one transaction per flush.
+ */
+async function measure(db: Db, label: string, extraWriters: Ledger[] = []): Promise<Figures> {
   const { ledger, viewers, destinations } = await setUp(db, 'b')
+  const writers = [ledger, ...extraWriters]
+  const share = Math.ceil(viewers.length / writers.length)
   const flushMs: number[] = []
   const started = performance.now()
   for (let second = 0; second < BATCHED_FLUSHES; second++) {
     const t0 = performance.now()
-    const results = await ledger.postViewSeconds(postingsFor(viewers, destinations, second, 'batched'))
+    const all = postingsFor(viewers, destinations, second, 'batched')
+    const results = await Promise.all(
+      writers.map((w, i) => w.postViewSeconds(all.slice(i * share, (i + 1) * share))),
+    )
     flushMs.push(performance.now() - t0)
-    if (results.some((r) => r !== 'ok'))
-      throw new Error(`batched posting refused: ${results.find((r) => r !== 'ok')}`)
+    const refused = results.flat().find((r) => r !== 'ok')
+    if (refused) throw new Error(`batched posting refused: ${refused}`)
   }
   const batchedSeconds = (performance.now() - started) / 1000
   const batched = (VIEWERS * BATCHED_FLUSHES) / batchedSeconds
@@ -134,6 +144,7 @@ async function measure(db: Db, label: string): Promise<Figures> {
   flushMs.sort((a, b) => a - b)
   return {
     database: label,
+    writers: writers.length,
     batchedViewSecondsPerSecond: Math.round(batched),
     naiveViewSecondsPerSecond: Math.round(naive),
     ratio: Math.round((batched / naive) * 10) / 10,
@@ -142,8 +153,11 @@ async function measure(db: Db, label: string): Promise<Figures> {
   }
 }
 
-async function postgresDatabase(url: string): Promise<{ db: Db; drop: () => Promise<void> } | undefined> {
-  const schema = `bench_${process.pid}`
+async function postgresDatabase(
+  url: string,
+  tag: string,
+): Promise<{ db: Db; schema: string; drop: () => Promise<void> } | undefined> {
+  const schema = `bench_${process.pid}_${tag}`
   const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
   try {
     await admin.connect()
@@ -159,6 +173,7 @@ async function postgresDatabase(url: string): Promise<{ db: Db; drop: () => Prom
   await migrateToLatest(db)
   return {
     db,
+    schema,
     drop: async () => {
       await db.close()
       const c = new pg.Client({ connectionString: url })
@@ -177,10 +192,16 @@ async function main() {
   await lite.close()
 
   if (!args['skip-pg']) {
-    const postgres = await postgresDatabase(args.pg!)
+    const postgres = await postgresDatabase(args.pg!, 'one')
     if (postgres) {
       figures.push(await measure(postgres.db, 'PostgreSQL'))
       await postgres.drop()
+      // Two API nodes flushing into the same ledger at once (ARCHITECTURE "Scale-out").
+      const shared = (await postgresDatabase(args.pg!, 'two'))!
+      const second = await openDatabase({ url: args.pg!, schema: shared.schema, poolSize: 4 })
+      figures.push(await measure(shared.db, 'PostgreSQL, 2 nodes', [new Ledger(second.kysely)]))
+      await second.close()
+      await shared.drop()
     }
   }
 
@@ -189,6 +210,7 @@ async function main() {
   console.table(
     figures.map((f) => ({
       database: f.database,
+      writers: f.writers,
       'batched view-s/s': f.batchedViewSecondsPerSecond,
       'naive view-s/s (baseline)': f.naiveViewSecondsPerSecond,
       'ratio batched/naive': f.ratio,

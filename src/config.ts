@@ -69,34 +69,106 @@ interface VariableDoc {
 /** Documentation of every variable, in the order of the README table. */
 export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   { name: 'NODE_ENV', default: 'development', description: 'production, development or test.' },
-  { name: 'MEMEPOOL_ROLE', default: 'all', description: 'What this process runs: all, api (HTTP and WebSocket) or worker (queues, leader duties).' },
+  {
+    name: 'MEMEPOOL_ROLE',
+    default: 'all',
+    description: 'What this process runs: all, api (HTTP and WebSocket) or worker (queues, leader duties).',
+  },
   { name: 'HOST', default: '127.0.0.1', description: 'Interface the HTTP server binds to.' },
   { name: 'PORT', default: '3000', description: 'HTTP port (1-65535; 0 picks a free one).' },
-  { name: 'PUBLIC_URL', default: 'http://localhost:PORT', description: 'Address users reach the site at; login challenges name it.' },
+  {
+    name: 'PUBLIC_URL',
+    default: 'http://localhost:PORT',
+    description: 'Address users reach the site at; login challenges name it.',
+  },
   { name: 'SITE_NAME', default: 'Memepool', description: 'Name shown in the app and in login challenges.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
-  { name: 'DATA_DIR', default: './data', description: 'Where the embedded database, devnet state, keys and media live.' },
-  { name: 'DATABASE_URL', default: '(unset: PGlite in DATA_DIR/db)', description: 'PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/memepool.' },
-  { name: 'REDIS_URL', default: '(unset: in-process)', description: 'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379.' },
-  { name: 'CHAIN', default: 'devnet', description: 'devnet (local chain in this process), main or test (WhatsOnChain).' },
-  { name: 'WOC_API_KEY', default: '(unset)', description: 'WhatsOnChain API key; without one the client stays under WOC_RPS.' },
-  { name: 'WOC_RPS', default: '3', description: 'Requests per second to WhatsOnChain for the whole process (1-100).' },
-  { name: 'DEVNET_BLOCK_INTERVAL_S', default: '60', description: 'Seconds between devnet blocks (0 = mine only on demand).' },
-  { name: 'TRANSFORMER', default: 'local (aitubo when AITUBO_API_KEY is set)', description: 'Animation engine: local or aitubo.' },
+  {
+    name: 'DATA_DIR',
+    default: './data',
+    description: 'Where the embedded database, devnet state, keys and media live.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '(unset: PGlite in DATA_DIR/db)',
+    description: 'PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/memepool.',
+  },
+  {
+    name: 'REDIS_URL',
+    default: '(unset: in-process)',
+    description: 'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379.',
+  },
+  {
+    name: 'CHAIN',
+    default: 'devnet',
+    description: 'devnet (local chain in this process), main or test (WhatsOnChain).',
+  },
+  {
+    name: 'WOC_API_KEY',
+    default: '(unset)',
+    description: 'WhatsOnChain API key; without one the client stays under WOC_RPS.',
+  },
+  {
+    name: 'WOC_RPS',
+    default: '3',
+    description: 'Requests per second to WhatsOnChain for the whole process (1-100).',
+  },
+  {
+    name: 'DEVNET_BLOCK_INTERVAL_S',
+    default: '60',
+    description: 'Seconds between devnet blocks (0 = mine only on demand).',
+  },
+  {
+    name: 'TRANSFORMER',
+    default: 'local (aitubo when AITUBO_API_KEY is set)',
+    description: 'Animation engine: local or aitubo.',
+  },
   { name: 'AITUBO_API_KEY', default: '(unset)', description: 'API key for the AITubo service.' },
   { name: 'AITUBO_URL', default: 'https://api.aitubo.ai', description: 'Base address of the AITubo API.' },
-  { name: 'ADMINS', default: '(empty)', description: 'Comma-separated wallet addresses or identity keys that are admins.' },
+  {
+    name: 'ADMINS',
+    default: '(empty)',
+    description: 'Comma-separated wallet addresses or identity keys that are admins.',
+  },
   { name: 'VIEW_RATE_SATS_PER_S', default: '1', description: 'Price of one second of watching (1-1000).' },
-  { name: 'PLATFORM_FEE_BPS', default: '200', description: 'Platform fee on every payment in basis points (0-1000; 200 = 2%).' },
-  { name: 'DIRECT_SHARE_PCT', default: '40', description: 'Share of each payment after the fee that goes to creator and owner (40-45).' },
-  { name: 'CREATOR_SHARE_PCT', default: '10', description: "Creator's part of the direct share; the owner gets the rest (0-100)." },
-  { name: 'MIN_BILLABLE_S', default: '3', description: 'A view is charged once it reaches this many seconds (1-60).' },
+  {
+    name: 'PLATFORM_FEE_BPS',
+    default: '200',
+    description: 'Platform fee on every payment in basis points (0-1000; 200 = 2%).',
+  },
+  {
+    name: 'DIRECT_SHARE_PCT',
+    default: '40',
+    description: 'Share of each payment after the fee that goes to creator and owner (40-45).',
+  },
+  {
+    name: 'CREATOR_SHARE_PCT',
+    default: '10',
+    description: "Creator's part of the direct share; the owner gets the rest (0-100).",
+  },
+  {
+    name: 'MIN_BILLABLE_S',
+    default: '3',
+    description: 'A view is charged once it reaches this many seconds (1-60).',
+  },
   { name: 'MAX_SESSION_S', default: '3600', description: 'Longest watch session in seconds (60-86400).' },
   { name: 'MARKET_MIN_PRICE_SATS', default: '1000', description: 'Lowest listing price (at least 1).' },
   { name: 'WITHDRAW_MIN_SATS', default: '1000', description: 'Smallest withdrawal (at least 546).' },
-  { name: 'DEPOSIT_CONFIRMATIONS', default: '1 on devnet, 6 otherwise', description: 'Confirmations before a deposit is credited (1-100).' },
-  { name: 'FLUSH_INTERVAL_MS', default: '1000', description: 'How often accumulated view seconds are written to the ledger (100-10000).' },
-  { name: 'HOLD_SECONDS', default: '30', description: 'Seconds of viewing reserved per hold on a watch session (5-600).' },
+  {
+    name: 'DEPOSIT_CONFIRMATIONS',
+    default: '1 on devnet, 6 otherwise',
+    description: 'Confirmations before a deposit is credited (1-100).',
+  },
+  {
+    name: 'FLUSH_INTERVAL_MS',
+    default: '1000',
+    description: 'How often accumulated view seconds are written to the ledger (100-10000).',
+  },
+  {
+    name: 'HOLD_SECONDS',
+    default: '30',
+    description: 'Seconds of viewing reserved per hold on a watch session (5-600).',
+  },
   { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
   { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
 ]
@@ -173,7 +245,10 @@ export function loadConfig(env: Env = process.env): Config {
   const port = r.int('PORT', 3000, 0, 65_535)
   const chain = r.oneOf<ChainNetwork>('CHAIN', 'devnet', ['devnet', 'main', 'test'])
   const aituboApiKey = r.optional('AITUBO_API_KEY')
-  const transformer = r.oneOf<TransformerKind>('TRANSFORMER', aituboApiKey ? 'aitubo' : 'local', ['local', 'aitubo'])
+  const transformer = r.oneOf<TransformerKind>('TRANSFORMER', aituboApiKey ? 'aitubo' : 'local', [
+    'local',
+    'aitubo',
+  ])
   if (transformer === 'aitubo' && !aituboApiKey) r.problems.push('TRANSFORMER=aitubo needs AITUBO_API_KEY')
   const dataDir = path.resolve(r.string('DATA_DIR', './data'))
   const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`
@@ -185,7 +260,15 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     publicUrl,
     siteName: r.string('SITE_NAME', 'Memepool'),
-    logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logLevel: r.oneOf<LogLevel>('LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
     dataDir,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),

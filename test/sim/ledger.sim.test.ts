@@ -11,7 +11,7 @@ import { PLATFORM_FEES_ACCOUNT, VIEW_CLEARING_ACCOUNT } from '../../src/ledger/a
 import type { Ledger } from '../../src/ledger/ledger.ts'
 import type { SplitDestination, ViewPosting } from '../../src/ledger/types.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
-import { FUNDING_ACCOUNT, LedgerContext, SPEC_SPLIT } from '../support/ledger.ts'
+import { FUNDING_ACCOUNT, LedgerContext } from '../support/ledger.ts'
 import { FaultInjector, SeededRandom, SimClock } from './harness.ts'
 
 const VIEWERS = 12

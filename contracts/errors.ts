@@ -1,0 +1,73 @@
+/**
+ * Every error code the API can answer with, in one place. The server picks the HTTP status from
+ * here; the web app maps codes to its own wording, so `message` is only the English default that
+ * API clients see. Codes are stable: rename one and every client that branches on it breaks.
+ */
+import { type Static, Type } from '@sinclair/typebox'
+
+interface ErrorCodeInfo {
+  status: number
+  message: string
+}
+
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request could not be read (bad JSON, length or URL).' },
+  UNAUTHORIZED: { status: 401, message: 'Sign in to do this.' },
+  INSUFFICIENT_FUNDS: { status: 402, message: 'The balance is too low for this payment.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do this.' },
+  NOT_FOUND: { status: 404, message: 'Nothing was found at this address.' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    message: 'This idempotency key was already used for a different request.',
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    message: 'A request with this idempotency key is still being processed.',
+  },
+  HOLD_EXPIRED: { status: 409, message: 'The reservation for this session has expired.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; try again after the Retry-After delay.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
+} as const satisfies Record<string, ErrorCodeInfo>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as ErrorCode[]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+}
+
+/** The body of every error response, from every route, including 404s and 429s. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      // An enum of strings (not a union of literals) keeps the OpenAPI document compact.
+      code: Type.Unsafe<ErrorCode>(
+        Type.String({
+          enum: ERROR_CODE_NAMES,
+          description: 'Stable machine-readable code (contracts/errors.ts).',
+        }),
+      ),
+      message: Type.String({ description: 'English default text; clients should map the code instead.' }),
+      requestId: Type.String({
+        description: 'Quote this when reporting a problem; it is in the server logs.',
+      }),
+      details: Type.Optional(Type.Unknown({ description: 'Code-specific data, e.g. the failed fields.' })),
+    }),
+  },
+  { $id: 'ErrorBody', title: 'ErrorBody' },
+)
+export type ErrorBody = Static<typeof ErrorBody>
+
+/** One failed field of a VALIDATION_FAILED error (the `details` array). */
+export const ValidationIssue = Type.Object({
+  location: Type.String({ description: 'body, querystring, params or headers.' }),
+  path: Type.String({ description: 'JSON pointer to the field inside that location, "" for the whole.' }),
+  message: Type.String(),
+})
+export type ValidationIssue = Static<typeof ValidationIssue>

@@ -1,0 +1,53 @@
+/**
+ * Proves log redaction by field name: secret-looking fields are replaced at any depth (inside
+ * arrays too), other fields and non-plain objects are left alone, cycles end, and secret query
+ * parameters in URLs are replaced while the rest of the URL stays readable.
+ */
+import { describe, expect, it } from 'vitest'
+import { REDACTED, redactSecrets, redactUrl } from './logger.ts'
+
+describe('redactSecrets', () => {
+  it('replaces fields named like secrets at any depth', () => {
+    const input = {
+      user: 'alice',
+      apiKey: 'k',
+      nested: { sessionToken: 't', list: [{ privateKeyWif: 'w', amountSats: 5 }] },
+      headers: { authorization: 'Bearer x', 'set-cookie': ['a=b'], accept: '*/*' },
+      wallet: { mnemonic: 'abandon', passwordHash: 'h', seedPhrase: 's', clientSecret: 'c' },
+    }
+    expect(redactSecrets(input)).toEqual({
+      user: 'alice',
+      apiKey: REDACTED,
+      nested: { sessionToken: REDACTED, list: [{ privateKeyWif: REDACTED, amountSats: 5 }] },
+      headers: { authorization: REDACTED, 'set-cookie': REDACTED, accept: '*/*' },
+      wallet: { mnemonic: REDACTED, passwordHash: REDACTED, seedPhrase: REDACTED, clientSecret: REDACTED },
+    })
+  })
+
+  it('does not modify its input and leaves class instances to their serializers', () => {
+    const error = new Error('boom')
+    const input = { token: 'x', err: error }
+    const output = redactSecrets(input) as typeof input
+    expect(input.token).toBe('x')
+    expect(output.err).toBe(error)
+  })
+
+  it('stops at a depth limit, so reference cycles end', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' }
+    cyclic.self = cyclic
+    expect(() => JSON.stringify(redactSecrets(cyclic))).not.toThrow()
+  })
+})
+
+describe('redactUrl', () => {
+  it('replaces the values of secret query parameters only', () => {
+    expect(redactUrl('/api/v1/ws?token=abc&page=2&api_key=k')).toBe(
+      `/api/v1/ws?token=${REDACTED}&page=2&api_key=${REDACTED}`,
+    )
+  })
+
+  it('leaves URLs without secrets untouched', () => {
+    expect(redactUrl('/api/v1/memes?sort=top&page=%E0%A4')).toBe('/api/v1/memes?sort=top&page=%E0%A4')
+    expect(redactUrl('/health')).toBe('/health')
+  })
+})

@@ -1,0 +1,45 @@
+/**
+ * Every page of the app (SPEC 9) under one layout route. Pages sit in a pathless child route with
+ * its own error element, so a page that fails to render is replaced inside the shell and the
+ * navigation keeps working.
+ */
+import { createBrowserRouter } from 'react-router'
+import { AdminPage } from '../features/admin/AdminPage.tsx'
+import { EarningsPage } from '../features/earnings/EarningsPage.tsx'
+import { MarketPage } from '../features/market/MarketPage.tsx'
+import { LiveRoundPage } from '../features/rounds/LiveRoundPage.tsx'
+import { RoundHistoryPage } from '../features/rounds/RoundHistoryPage.tsx'
+import { Layout } from '../features/shell/Layout.tsx'
+import { NotFoundPage } from '../features/shell/NotFoundPage.tsx'
+import { RouteErrorPage } from '../features/shell/RouteErrorPage.tsx'
+import { WalletPage } from '../features/wallet/WalletPage.tsx'
+import { WatchPage } from '../features/watch/WatchPage.tsx'
+
+export function makeRouter() {
+  return createBrowserRouter([
+    {
+      element: <Layout />,
+      // Reached only if the shell itself fails; pages fail into the inner error element.
+      errorElement: (
+        <main className="site-main">
+          <RouteErrorPage />
+        </main>
+      ),
+      children: [
+        {
+          errorElement: <RouteErrorPage />,
+          children: [
+            { index: true, element: <LiveRoundPage /> },
+            { path: 'watch/:memeId', element: <WatchPage /> },
+            { path: 'wallet', element: <WalletPage /> },
+            { path: 'market', element: <MarketPage /> },
+            { path: 'earnings', element: <EarningsPage /> },
+            { path: 'rounds', element: <RoundHistoryPage /> },
+            { path: 'admin', element: <AdminPage /> },
+            { path: '*', element: <NotFoundPage /> },
+          ],
+        },
+      ],
+    },
+  ])
+}

@@ -1,0 +1,45 @@
+/**
+ * The block timeline that opens the live round page, after mempool.space: past blocks (finished
+ * rounds) line up as cubes on the left, and the block being "mined" (the round in progress) sits
+ * on the right, filling as sats flow into its pool. Until the server follows a chain there are no
+ * blocks, so the track says so and the next block is drawn as an empty outline.
+ */
+import type { CSSProperties } from 'react'
+import { EmptyState } from '../../components/EmptyState.tsx'
+
+function PastBlocks() {
+  return (
+    <div className="timeline-past">
+      <h3 className="timeline-caption">Past blocks</h3>
+      <EmptyState title="No blocks yet">
+        once the server follows a chain, each block appears here as a cube showing its height, its round's
+        winning meme and the pool that round paid out.
+      </EmptyState>
+    </div>
+  )
+}
+
+function NextBlock() {
+  return (
+    <div className="timeline-next">
+      <h3 className="timeline-caption">Next block</h3>
+      {/* Fill 0%: no round is open, so no sats have flowed into a pool. */}
+      <div className="block-cube block-cube-pending" style={{ '--fill': '0%' } as CSSProperties}>
+        <div className="block-cube-face">
+          <span className="block-cube-title">No round open</span>
+          <span className="block-cube-note">A round opens when the next block is seen</span>
+        </div>
+      </div>
+    </div>
+  )
+}
+
+export function BlockTimeline() {
+  return (
+    <div className="timeline">
+      <PastBlocks />
+      <div className="timeline-divider" aria-hidden="true" />
+      <NextBlock />
+    </div>
+  )
+}

@@ -1,0 +1,45 @@
+import { useGetInfoQuery } from '../../app/api.ts'
+import { EmptyState } from '../../components/EmptyState.tsx'
+import { formatSats } from '../../components/format.ts'
+import { Page } from '../../components/Page.tsx'
+import { Section } from '../../components/Section.tsx'
+
+function WithdrawalRule() {
+  const { data: info } = useGetInfoQuery()
+  if (!info) return null
+  return (
+    <p>
+      Withdrawals go to any BSV address, from{' '}
+      <span className="figure">{formatSats(info.money.withdrawMinSats)}</span>; the network fee is shown
+      before you confirm.
+    </p>
+  )
+}
+
+export function WalletPage() {
+  return (
+    <Page
+      title="Wallet"
+      purpose="Connect a wallet, deposit BSV, follow your balance and history, and withdraw."
+    >
+      <Section title="Balance and deposits">
+        <EmptyState title="No wallet connected">
+          once wallet sign-in is available, your balance and your own deposit address, with its QR code,
+          appear here. Deposits are credited after their confirmations.
+        </EmptyState>
+      </Section>
+      <Section title="History">
+        <EmptyState title="No transactions yet">
+          your deposits, views paid, rewards, trades and withdrawals will be listed here, newest first.
+        </EmptyState>
+      </Section>
+      <Section title="Withdraw">
+        <EmptyState title="Nothing to withdraw">
+          once you are signed in with a balance, you can send it to a BSV address here and follow each
+          withdrawal until it is confirmed.
+        </EmptyState>
+        <WithdrawalRule />
+      </Section>
+    </Page>
+  )
+}
