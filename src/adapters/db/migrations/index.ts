@@ -1,4 +1,4 @@
-import type { Migration, MigrationProvider } from 'kysely/migration'
+import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001_ledger.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
