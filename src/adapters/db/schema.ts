@@ -50,7 +50,18 @@ export interface SplitStreamsTable {
   pool_sats: number
 }
 
+export interface BlocksTable {
+  height: number
+  hash: string
+  prev_hash: string
+  merkle_root: string
+  time_s: number
+  tx_count: number
+  seen_at: ColumnType<Date, Date | string | undefined, Date | string>
+}
+
 export interface Database {
+  blocks: BlocksTable
   accounts: AccountsTable
   transfers: TransfersTable
   holds: HoldsTable
