@@ -7,6 +7,7 @@
  * meanwhile, and the next good pass resumes from the stored tip, so no height is skipped.
  */
 import type { Kysely } from 'kysely'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Bus } from '../adapters/bus/bus.ts'
 import type { BlockHeader, ChainSource } from '../adapters/chain/source.ts'
 import type { Database } from '../adapters/db/schema.ts'
@@ -44,6 +45,14 @@ export interface BlockSyncOptions {
   now?: () => Date
   pollIntervalMs?: number
   onError?: (error: unknown) => void
+  /** Where to register the chain metrics (tip, lag, failures, reorganisations). */
+  registry?: Registry
+}
+
+interface SyncMetrics {
+  failures: Counter
+  reorgs: Counter
+  removedBlocks: Counter
 }
 
 export class BlockSync {
@@ -60,10 +69,52 @@ export class BlockSync {
   private running = false
   private passInFlight: Promise<SyncOutcome> | undefined
   private unsubscribe: (() => void) | undefined
+  private sourceTipHeight: number | undefined
+  private readonly metrics: SyncMetrics | undefined
 
   constructor(private readonly options: BlockSyncOptions) {
     this.now = options.now ?? (() => new Date())
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
+    if (options.registry) this.metrics = this.registerMetrics(options.registry)
+  }
+
+  private registerMetrics(registry: Registry): SyncMetrics {
+    const sync = this
+    new Gauge({
+      name: 'chain_tip_height',
+      help: 'Height of the newest block this node has synced.',
+      registers: [registry],
+      collect() {
+        if (sync.status_.tip) this.set(sync.status_.tip.height)
+      },
+    })
+    new Gauge({
+      name: 'chain_sync_lag_blocks',
+      help: "Blocks between the chain source's tip and the synced tip.",
+      registers: [registry],
+      collect() {
+        if (sync.status_.tip && sync.sourceTipHeight !== undefined) {
+          this.set(Math.max(0, sync.sourceTipHeight - sync.status_.tip.height))
+        }
+      },
+    })
+    return {
+      failures: new Counter({
+        name: 'chain_sync_failures_total',
+        help: 'Sync passes that failed.',
+        registers: [registry],
+      }),
+      reorgs: new Counter({
+        name: 'chain_reorgs_total',
+        help: 'Reorganisations followed.',
+        registers: [registry],
+      }),
+      removedBlocks: new Counter({
+        name: 'chain_reorg_removed_blocks_total',
+        help: 'Blocks removed from the synced chain by reorganisations.',
+        registers: [registry],
+      }),
+    }
   }
 
   status(): SyncStatus {
@@ -128,8 +179,13 @@ export class BlockSync {
         consecutiveFailures: 0,
       }
       this.announce(outcome)
+      if (outcome.removed.length > 0) {
+        this.metrics?.reorgs.inc()
+        this.metrics?.removedBlocks.inc(outcome.removed.length)
+      }
       return outcome
     } catch (error) {
+      this.metrics?.failures.inc()
       this.status_ = {
         ...this.status_,
         state: 'degraded',
@@ -143,6 +199,7 @@ export class BlockSync {
   private async follow(): Promise<SyncOutcome> {
     const { source } = this.options
     const sourceTip = await source.tip()
+    this.sourceTipHeight = sourceTip.height
     const stored = await this.storedTip()
     if (!stored) {
       await this.replaceAbove(sourceTip.height - 1, [sourceTip])

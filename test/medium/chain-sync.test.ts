@@ -135,3 +135,24 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000) {
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+describe('block sync metrics', () => {
+  it('exposes tip, lag, failures and reorganisations', async () => {
+    const { Registry } = await import('prom-client')
+    const registry = new Registry()
+    sync = new BlockSync({ source: chain, db: db.kysely, bus, registry })
+    await sync.syncOnce()
+    chain.extend(2)
+    await sync.syncOnce()
+    chain.reorg(1)
+    await sync.syncOnce()
+    chain.failNext = 1
+    await expect(sync.syncOnce()).rejects.toThrow()
+    const text = await registry.metrics()
+    expect(text).toMatch(/^chain_tip_height 7$/m)
+    expect(text).toMatch(/^chain_sync_lag_blocks 0$/m)
+    expect(text).toMatch(/^chain_sync_failures_total 1$/m)
+    expect(text).toMatch(/^chain_reorgs_total 1$/m)
+    expect(text).toMatch(/^chain_reorg_removed_blocks_total 1$/m)
+  })
+})
