@@ -21,7 +21,10 @@ export const ChallengeResponse = Type.Object({
 })
 export type ChallengeResponse = Static<typeof ChallengeResponse>
 
-const PublicKeyHex = Type.String({ pattern: '^(02|03)[0-9a-fA-F]{64}$', description: 'Compressed public key, hex.' })
+const PublicKeyHex = Type.String({
+  pattern: '^(02|03)[0-9a-fA-F]{64}$',
+  description: 'Compressed public key, hex.',
+})
 const Address = Type.String({ minLength: 26, maxLength: 35, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' })
 
 export const LoginRequest = Type.Union([
@@ -29,7 +32,11 @@ export const LoginRequest = Type.Union([
     {
       method: Type.Literal('bsm'),
       challengeId: Type.String({ minLength: 1, maxLength: 100 }),
-      signature: Type.String({ minLength: 1, maxLength: 200, description: 'Base64 compact signature (65 bytes).' }),
+      signature: Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Base64 compact signature (65 bytes).',
+      }),
       address: Type.Optional(Address),
       publicKey: Type.Optional(PublicKeyHex),
       wallet: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('yours')])),
@@ -40,7 +47,12 @@ export const LoginRequest = Type.Union([
     {
       method: Type.Literal('brc100'),
       challengeId: Type.String({ minLength: 1, maxLength: 100 }),
-      signature: Type.String({ minLength: 2, maxLength: 200, pattern: '^[0-9a-fA-F]+$', description: 'DER signature, hex.' }),
+      signature: Type.String({
+        minLength: 2,
+        maxLength: 200,
+        pattern: '^[0-9a-fA-F]+$',
+        description: 'DER signature, hex.',
+      }),
       identityKey: PublicKeyHex,
     },
     { additionalProperties: false },
@@ -63,5 +75,25 @@ export type UserView = Static<typeof UserView>
 export const SessionResponse = Type.Object({
   user: UserView,
   expiresAt: Type.String({ format: 'date-time' }),
+  token: Type.Optional(
+    Type.String({
+      description:
+        'The session token, for `Authorization: Bearer`. Only in the login answer, and only when ' +
+        'asked for with ?bearer=1: browsers use the HttpOnly cookie and never see it.',
+    }),
+  ),
 })
 export type SessionResponse = Static<typeof SessionResponse>
+
+/** Login's query: `?bearer=1` returns the session token in the body for non-browser clients. */
+export const LoginQuery = Type.Object(
+  {
+    bearer: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], {
+        description: '1 or true: also return the session token in the body.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type LoginQuery = Static<typeof LoginQuery>

@@ -15,9 +15,16 @@ export type BlockSummary = Static<typeof BlockSummary>
 
 export const ChainStatus = Type.Object({
   network: Type.Union([Type.Literal('devnet'), Type.Literal('main'), Type.Literal('test')]),
-  tip: Type.Union([BlockSummary, Type.Null()], { description: 'The newest block this server has synced; null before the first sync.' }),
+  tip: Type.Union([BlockSummary, Type.Null()], {
+    description: 'The newest block this server has synced; null before the first sync.',
+  }),
   sync: Type.Object({
-    state: Type.Union([Type.Literal('starting'), Type.Literal('synced'), Type.Literal('catching-up'), Type.Literal('degraded')]),
+    state: Type.Union([
+      Type.Literal('starting'),
+      Type.Literal('synced'),
+      Type.Literal('catching-up'),
+      Type.Literal('degraded'),
+    ]),
     lastSyncAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     lastError: Type.Union([Type.String(), Type.Null()]),
   }),

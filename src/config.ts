@@ -30,6 +30,8 @@ export interface Config {
   aituboApiKey: string | undefined
   aituboUrl: string
   admins: readonly string[]
+  /** How long a login session lasts, in hours. */
+  sessionTtlHours: number
   money: {
     viewRateSatsPerSecond: number
     platformFeeBps: number
@@ -129,6 +131,11 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'ADMINS',
     default: '(empty)',
     description: 'Comma-separated wallet addresses or identity keys that are admins.',
+  },
+  {
+    name: 'SESSION_TTL_HOURS',
+    default: '168',
+    description: 'How long a login session lasts, in hours (1-8760; 168 = a week).',
   },
   { name: 'VIEW_RATE_SATS_PER_S', default: '1', description: 'Price of one second of watching (1-1000).' },
   {
@@ -283,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    sessionTtlHours: r.int('SESSION_TTL_HOURS', 168, 1, 8760),
     money: {
       viewRateSatsPerSecond: r.int('VIEW_RATE_SATS_PER_S', 1, 1, 1000),
       platformFeeBps: r.int('PLATFORM_FEE_BPS', 200, 0, 1000),

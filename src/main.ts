@@ -2,11 +2,15 @@
  * Composition root: the one place that picks implementations and starts things. Configuration
  * is read once, the database opened and migrated, and then, by role (MEMEPOOL_ROLE):
  *   all, api  serve HTTP (API, probes, metrics, the web app);
- *   worker    open the database and wait. Queue workers and leader duties (block sync, round
- *             settlement, payouts, anchoring) will start here; for now a worker only proves that
- *             it can reach the database and stops cleanly.
+ *   worker    no HTTP: block sync and (as they are built) queue workers and leader duties.
+ * Block sync runs in every role for now; with several processes on one PostgreSQL their writes
+ * are idempotent, and leader election (one syncing node) comes with the scale-out work.
  * SIGINT/SIGTERM stop it gracefully: in-flight requests finish, then the database closes.
  */
+import { Registry } from 'prom-client'
+import { InProcessBus } from './adapters/bus/bus.ts'
+import { devnetControlRoutes } from './adapters/chain/devnet/control-routes.ts'
+import { DEVNET_WOC_PREFIX, devnetWocRoutes } from './adapters/chain/devnet/http.ts'
 import type { Db } from './adapters/db/database.ts'
 import { migrateToLatest } from './adapters/db/database.ts'
 import {
@@ -15,9 +19,13 @@ import {
   openConfiguredDatabase,
   readPackageVersion,
 } from './bootstrap.ts'
+import { type Chain, openChain } from './chain.ts'
 import type { Config } from './config.ts'
 import { type App, buildApp } from './http/app.ts'
+import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
+import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
+import { BlockSync } from './services/chain-sync.ts'
 
 /** After this long a stuck shutdown gives up and exits with an error. */
 const SHUTDOWN_TIMEOUT_MS = 10_000
@@ -26,6 +34,8 @@ const WORKER_KEEP_ALIVE_INTERVAL_MS = 60_000
 
 interface Running {
   db: Db
+  chain: Chain
+  sync: BlockSync
   app?: App
   keepAlive?: NodeJS.Timeout
 }
@@ -37,15 +47,48 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   const db = await openConfiguredDatabase(config)
   const applied = await migrateToLatest(db)
   logger.info({ database: describeDatabase(config), migrationsApplied: applied }, 'database ready')
+  await new Ledger(db.kysely).init()
+
+  const registry = new Registry()
+  const bus = new InProcessBus()
+  const chain = await openChain(config, logger)
+  const syncLog = logger.child({ component: 'block-sync' })
+  const sync = new BlockSync({
+    source: chain.source,
+    db: db.kysely,
+    bus,
+    registry,
+    onError: (error) => syncLog.warn({ err: error }, 'block sync failed; retrying with backoff'),
+  })
+  bus.subscribe('chain.block', (h) => syncLog.info({ height: h.height, hash: h.hash }, 'block'))
+  bus.subscribe('chain.reorg', (r) =>
+    syncLog.warn(
+      { ancestorHeight: r.ancestorHeight, removed: r.removed.length, added: r.added.length },
+      'reorganisation',
+    ),
+  )
+  chain.start()
+  sync.start()
 
   if (config.role === 'worker') {
-    logger.info('worker role: database open, no HTTP; waiting for a signal')
-    return { db, keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS) }
+    logger.info('worker role: no HTTP; running block sync until a signal')
+    return { db, chain, sync, keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS) }
   }
-  const app = await buildApp({ config, db, version, logger })
+  const app = await buildApp({
+    config,
+    db,
+    version,
+    logger,
+    metricsRegistry: registry,
+    readiness: [chainReadiness(sync)],
+    apiRoutes: [chainRoutes({ network: config.chain, sync }), devnetControlRoutes(chain.devnet)],
+  })
+  // The devnet also answers WhatsOnChain's REST API, outside /api/v1, so that any WoC client
+  // (ours included) can be pointed at it.
+  if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, app }
+  return { db, chain, sync, app }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -63,6 +106,8 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
     try {
       await running.app?.close()
       clearInterval(running.keepAlive)
+      await running.sync.stop()
+      await running.chain.close()
       await running.db.close()
       logger.info('stopped')
       process.exit(0)

@@ -1,7 +1,8 @@
 /**
  * buildApp: the HTTP application, fully assembled but never listening. Tests drive it with
- * app.inject; only main.ts calls listen. Plugins first (errors, metrics, security headers, rate
- * limit, OpenAPI), then routes, then the web app and the not-found handler that serves the SPA.
+ * app.inject; only main.ts calls listen. Plugins first (errors, metrics, security headers, auth,
+ * rate limit, OpenAPI), then routes, then the web app and the not-found handler that serves the SPA.
+ * Routes declare their permission with `config: { auth: 'user' | 'admin' }` (see auth/plugin.ts).
  *
  * Paths: /health, /ready and /metrics at the root for probes and scrapers; the API under /api/v1
  * (its document at /api/v1/openapi.json, browsable at /api/v1/docs); everything else is the web app.
@@ -22,6 +23,9 @@ import { MemoryRateLimitStore } from '../adapters/rate-limit/memory.ts'
 import type { RateLimitStore } from '../adapters/rate-limit/store.ts'
 import type { Config } from '../config.ts'
 import { type AppLogger, createLogger } from '../logger.ts'
+import { AuthService } from '../services/auth/auth.service.ts'
+import { rateLimitKey, registerAuth, sessionCookie } from './auth/plugin.ts'
+import { authRoutes } from './auth/routes.ts'
 import { handleError, sendError, toAppError } from './errors.ts'
 import { createHttpMetrics, registerMetrics } from './metrics.ts'
 import { API_PREFIX, registerOpenApi } from './openapi.ts'
@@ -72,6 +76,7 @@ export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', imp
 /** Fastify's default, named: JSON bodies are small; uploads will get their own limit. */
 const BODY_LIMIT_BYTES = 1_048_576
 const RATE_LIMIT_WINDOW_MS = 60_000
+const MS_PER_HOUR = 3_600_000
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps
@@ -101,10 +106,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setErrorHandler(handleError)
 
   await registerSecurityHeaders(app, config.publicUrl)
+  const auth = new AuthService({
+    db: deps.db.kysely,
+    siteName: config.siteName,
+    publicUrl: config.publicUrl,
+    chain: config.chain,
+    admins: config.admins,
+    sessionTtlMs: config.sessionTtlHours * MS_PER_HOUR,
+    // Only the embedded database is a single-owner install where the first sign-in is the owner.
+    firstUserIsAdmin: config.databaseUrl === undefined,
+    now,
+  })
+  // Sessions are resolved before the rate limiter, which counts a signed-in client by user id.
+  await registerAuth(app, { sessions: auth })
   registerRateLimit(app, {
     store: deps.rateLimitStore ?? new MemoryRateLimitStore(),
     limit: config.rateLimit.apiRequestsPerMinute,
     windowMs: RATE_LIMIT_WINDOW_MS,
+    keyFor: rateLimitKey,
   })
   await registerOpenApi(app, {
     title: `${config.siteName} API`,
@@ -115,6 +134,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(probeRoutes)
   const info = buildInfo(config, deps.db.kind, deps.version, startedAt)
   await app.register(infoRoutes, { prefix: API_PREFIX, info })
+  await app.register(authRoutes, {
+    prefix: API_PREFIX,
+    auth,
+    cookie: sessionCookie({ publicUrl: config.publicUrl, now }),
+  })
   for (const routes of deps.apiRoutes ?? []) await app.register(routes, { prefix: API_PREFIX })
 
   await registerWebApp(app, { distDir: deps.webDistDir ?? DEFAULT_WEB_DIST_DIR })

@@ -4,7 +4,7 @@
  * leaves the stored chain equal to the source's, announcing exactly what was removed and added;
  * it rides out source outages (status degraded, error kept) and resumes without skipping a block.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type BusTopics, InProcessBus } from '../../src/adapters/bus/bus.ts'
 import { BlockSync } from '../../src/services/chain-sync.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
@@ -17,8 +17,16 @@ let sync: BlockSync
 let blocks: number[]
 let reorgs: BusTopics['chain.reorg'][]
 
-beforeEach(async () => {
+// One database for the file (opening PGlite costs seconds); each test starts with no blocks.
+beforeAll(async () => {
   db = await openTestDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
+
+beforeEach(async () => {
+  await db.kysely.deleteFrom('blocks').execute()
   chain = new FakeChain(5)
   bus = new InProcessBus()
   blocks = []
@@ -29,7 +37,6 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   await sync.stop()
-  await db.close()
 })
 
 async function storedChain() {

@@ -60,7 +60,40 @@ export interface BlocksTable {
   seen_at: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+
+export type UserRole = 'viewer' | 'admin'
+
+export interface UsersTable {
+  id: string
+  address: string | null
+  identity_key: string | null
+  role: ColumnType<UserRole, UserRole | undefined, UserRole>
+  created_at: Timestamp
+}
+
+export interface AuthChallengesTable {
+  id: string
+  message: string
+  expires_at: Timestamp
+  used_at: NullableTimestamp
+  created_at: Timestamp
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session token, hex; the token itself is never stored. */
+  token_hash: string
+  user_id: string
+  created_at: Timestamp
+  expires_at: Timestamp
+  revoked_at: NullableTimestamp
+  last_seen_at: Timestamp
+}
+
 export interface Database {
+  users: UsersTable
+  auth_challenges: AuthChallengesTable
+  sessions: SessionsTable
   blocks: BlocksTable
   accounts: AccountsTable
   transfers: TransfersTable

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001_ledger.ts'
 import * as m0002 from './0002_chain.ts'
+import * as m0003 from './0003_auth.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger': m0001,
   '0002_chain': m0002,
+  '0003_auth': m0003,
 }
 
 export const migrationProvider: MigrationProvider = {
