@@ -41,8 +41,8 @@ export const ERROR_CODES = {
   CHALLENGE_USED: { status: 401, message: 'This sign-in challenge was already used; ask for a new one.' },
   SIGNATURE_INVALID: { status: 401, message: 'The signature does not match the challenge and key.' },
   KEY_MISMATCH: { status: 401, message: 'The address does not belong to the public key.' },
-  SIGNATURE_MALFORMED: { status: 400, message: 'The signature could not be decoded.' },
-  PUBLIC_KEY_INVALID: { status: 400, message: 'The public key is not a valid compressed secp256k1 key.' },
+  SIGNATURE_MALFORMED: { status: 401, message: 'The signature could not be decoded.' },
+  PUBLIC_KEY_INVALID: { status: 401, message: 'The public key is not a valid compressed secp256k1 key.' },
   // Chain (src/adapters/chain): the devnet's faucet and controls, and addresses given to them.
   DEVNET_ONLY: { status: 404, message: 'This exists only on the local devnet (CHAIN=devnet).' },
   INVALID_ADDRESS: { status: 400, message: 'This is not a valid BSV address.' },

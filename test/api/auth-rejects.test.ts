@@ -217,14 +217,14 @@ describe('POST /auth/login refuses malformed signatures and keys', () => {
       Buffer.from([bytes[0]! - 4, ...bytes.slice(1)]).toString('base64'),
     ]) {
       const { body: fresh } = await freshBsm()
-      await refusedLogin({ ...fresh, signature }, 400, 'SIGNATURE_MALFORMED')
+      await refusedLogin({ ...fresh, signature }, 401, 'SIGNATURE_MALFORMED')
     }
   })
 
   it('BRC-100 signatures that are not DER (SIGNATURE_MALFORMED)', async () => {
     for (const signature of ['abc', 'deadbeef', `30${'00'.repeat(70)}`]) {
       const body = await brc100Login(await requestChallenge(t.app), newKey())
-      await refusedLogin({ ...body, signature }, 400, 'SIGNATURE_MALFORMED')
+      await refusedLogin({ ...body, signature }, 401, 'SIGNATURE_MALFORMED')
     }
   })
 
@@ -232,13 +232,13 @@ describe('POST /auth/login refuses malformed signatures and keys', () => {
     for (const publicKey of [NOT_ON_CURVE, BEYOND_FIELD]) {
       const { body } = await freshBsm()
       const { address: _, ...byKey } = body as Record<string, unknown>
-      await refusedLogin({ ...byKey, publicKey }, 400, 'PUBLIC_KEY_INVALID')
+      await refusedLogin({ ...byKey, publicKey }, 401, 'PUBLIC_KEY_INVALID')
       const brc = await brc100Login(await requestChallenge(t.app), newKey())
-      await refusedLogin({ ...brc, identityKey: publicKey }, 400, 'PUBLIC_KEY_INVALID')
+      await refusedLogin({ ...brc, identityKey: publicKey }, 401, 'PUBLIC_KEY_INVALID')
     }
   })
 
-  it('public keys that are not compressed hex (VALIDATION_FAILED)', async () => {
+  it('public keys that are not compressed hex (PUBLIC_KEY_INVALID)', async () => {
     const key = newKey()
     const uncompressed = key.toPublicKey().encode(false, 'hex') as string
     for (const publicKey of [
@@ -248,20 +248,25 @@ describe('POST /auth/login refuses malformed signatures and keys', () => {
       '',
     ]) {
       const { body } = await freshBsm(key)
-      await refusedLogin({ ...body, publicKey }, 400, 'VALIDATION_FAILED')
+      await refusedLogin({ ...body, publicKey }, 401, 'PUBLIC_KEY_INVALID')
       const brc = await brc100Login(await requestChallenge(t.app), key)
-      await refusedLogin({ ...brc, identityKey: publicKey }, 400, 'VALIDATION_FAILED')
+      await refusedLogin({ ...brc, identityKey: publicKey }, 401, 'PUBLIC_KEY_INVALID')
     }
   })
 
-  it('signatures of the wrong type or size for the schema (VALIDATION_FAILED)', async () => {
+  it('signatures of the wrong type or beyond the size limit (VALIDATION_FAILED)', async () => {
     const { body } = await freshBsm()
-    for (const signature of ['', 'A'.repeat(201), 42]) {
+    for (const signature of ['A'.repeat(201), 42]) {
       await refusedLogin({ ...body, signature }, 400, 'VALIDATION_FAILED')
     }
+  })
+
+  it('empty and non-hex signatures (SIGNATURE_MALFORMED)', async () => {
+    await refusedLogin({ ...(await freshBsm()).body, signature: '' }, 401, 'SIGNATURE_MALFORMED')
     const brc = await brc100Login(await requestChallenge(t.app), newKey())
-    for (const signature of ['0', 'xyz0', `${brc.signature}g`]) {
-      await refusedLogin({ ...brc, signature }, 400, 'VALIDATION_FAILED')
+    for (const signature of ['', '0', 'xyz0', `${brc.signature}g`]) {
+      const fresh = await brc100Login(await requestChallenge(t.app), newKey())
+      await refusedLogin({ ...fresh, signature }, 401, 'SIGNATURE_MALFORMED')
     }
   })
 

@@ -129,7 +129,7 @@ function verifyBsm(request: BsmRequest, messageBytes: number[], network: Address
 async function verifyBrc100(request: Brc100Request, messageBytes: number[]): Promise<VerifiedSigner> {
   const identityKey = parsePublicKey(request.identityKey)
   if (identityKey === undefined) return { ok: false, code: 'PUBLIC_KEY_INVALID' }
-  if (request.signature.length % 2 !== 0) return { ok: false, code: 'SIGNATURE_MALFORMED' }
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(request.signature)) return { ok: false, code: 'SIGNATURE_MALFORMED' }
   const signature = Utils.toArray(request.signature, 'hex')
   try {
     Signature.fromDER(signature)
