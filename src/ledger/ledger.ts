@@ -15,9 +15,9 @@
  * (getAccount does that sum). The clearing account runs negative by exactly the posted total of
  * open holds, which `openPostedSats` reports for the invariant checks.
  */
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import { bigintArray, textArray } from '../adapters/db/arrays.ts'
-import type { Database } from '../adapters/db/schema.ts'
+import type { Database, HoldsTable } from '../adapters/db/schema.ts'
 import { assert, isPositiveSats, satsFromDb } from '../domain/money.ts'
 import { assertSplitParams } from '../domain/split.ts'
 import { SYSTEM_ACCOUNTS, VIEW_CLEARING_ACCOUNT } from './accounts.ts'
@@ -117,16 +117,7 @@ export class Ledger {
 
   async getHold(id: string): Promise<Hold | undefined> {
     const row = await this.db.selectFrom('holds').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!row) return undefined
-    return {
-      id: row.id,
-      accountId: row.account_id,
-      amountSats: row.amount_sats,
-      postedSats: row.posted_sats,
-      lastSeq: row.last_seq,
-      state: row.state,
-      expiresAt: new Date(row.expires_at),
-    }
+    return row && toHold(row)
   }
 
   /** Sum of every account row. Double entry keeps it at zero; the invariant tests read it. */
@@ -440,7 +431,10 @@ export async function lockAccounts(trx: Trx, ids: readonly string[]): Promise<Ma
 
 async function lockHold(trx: Trx, id: string): Promise<Hold | undefined> {
   const row = await trx.selectFrom('holds').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
-  if (!row) return undefined
+  return row && toHold(row)
+}
+
+function toHold(row: Selectable<HoldsTable>): Hold {
   return {
     id: row.id,
     accountId: row.account_id,
