@@ -191,7 +191,10 @@ describe('web app shell against the real server', () => {
     const footer = page.getByRole('contentinfo')
     await footer.getByRole('status').filter({ hasText: 'Unreachable' }).waitFor()
     await footer.getByText('Server info unavailable').waitFor()
-    await page.getByRole('alert').filter({ hasText: 'Internal error. (request req-1)' }).waitFor()
+    // Worded by its code (web/src/components/errorMessages.ts), with the request id to quote.
+    const alert = page.getByRole('alert').filter({ hasText: '(request req-1)' }).first()
+    await alert.waitFor()
+    expect(await alert.getAttribute('data-code')).toBe('INTERNAL')
     await screenshot(page, 'desktop-server-unreachable')
     await context.close()
   })

@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'browser')
@@ -195,6 +195,24 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
+ * Answers that are part of normal operation but that Chromium still logs as a console error
+ * ("Failed to load resource"): asking who is signed in while nobody is (the app shows a Connect
+ * wallet button on that 401).
+ */
+const EXPECTED_HTTP_ERRORS: readonly { path: string; status: number }[] = [
+  { path: '/api/v1/auth/me', status: 401 },
+]
+
+function isExpectedHttpError(message: ConsoleMessage): boolean {
+  const url = message.location().url
+  if (!url) return false
+  const { pathname } = new URL(url)
+  return EXPECTED_HTTP_ERRORS.some(
+    ({ path, status }) => pathname === path && message.text().includes(`status of ${status} `),
+  )
+}
+
+/**
  * Collects what the page reports as wrong: uncaught exceptions, console errors (a Content
  * Security Policy violation is one) and failed requests. Tests assert the list stays empty.
  */
@@ -202,23 +220,44 @@ export function watchForProblems(page: Page): string[] {
   const problems: string[] = []
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
+    if (message.type() === 'error' && !isExpectedHttpError(message)) {
+      problems.push(`console error: ${message.text()}`)
+    }
   })
-  page.on('requestfailed', (request) =>
-    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'unknown'})`),
-  )
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'unknown'
+    // A poll still in flight when the test navigates is cut off by the navigation, not failed.
+    if (request.resourceType() === 'fetch' && reason === 'net::ERR_ABORTED') return
+    problems.push(`request failed: ${request.url()} (${reason})`)
+  })
   return problems
 }
 
-/** Saves a full-page screenshot under test-results/browser/ and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a screenshot under test-results/browser/ and returns its path: the full page by default,
+ * or only what the viewport shows (a header, an open dialog) with `{ fullPage: false }`.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true })
   const file = path.join(SCREENSHOT_DIR, `${name}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true })
   return file
 }
 
 /** Width of the whole document; wider than the viewport means the user must scroll sideways. */
 export function documentWidth(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth)
+}
+
+/** Everything the page sent: method, URL and body of each request, to check what never leaves it. */
+export function recordRequests(page: Page): string[] {
+  const sent: string[] = []
+  page.on('request', (request) =>
+    sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`),
+  )
+  return sent
 }

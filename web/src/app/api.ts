@@ -18,6 +18,8 @@ function isReadinessReport(body: unknown): body is ReadyResponse {
 export const api = createApi({
   reducerPath: 'api',
   baseQuery: fetchBaseQuery({ baseUrl: '/' }),
+  // 'Session': everything that depends on who is signed in; signing in or out invalidates it.
+  tagTypes: ['Session'],
   endpoints: (build) => ({
     getInfo: build.query<InfoResponse, void>({
       query: () => 'api/v1/info',

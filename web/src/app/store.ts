@@ -4,12 +4,14 @@
  */
 import { combineReducers, configureStore } from '@reduxjs/toolkit'
 import { setupListeners } from '@reduxjs/toolkit/query'
+import { authSlice } from '../features/auth/authSlice.ts'
 import { shellSlice } from '../features/shell/shellSlice.ts'
 import { api } from './api.ts'
 
 const rootReducer = combineReducers({
   [api.reducerPath]: api.reducer,
   [shellSlice.reducerPath]: shellSlice.reducer,
+  [authSlice.reducerPath]: authSlice.reducer,
 })
 
 export type RootState = ReturnType<typeof rootReducer>

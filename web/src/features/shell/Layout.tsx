@@ -1,11 +1,14 @@
 /**
- * The app shell around every page: skip link, header with navigation, the page, and a footer with
- * live server status. After each navigation it closes the menu and moves focus to the new page's
- * heading, which is what a full page load would do for keyboard and screen-reader users.
+ * The app shell around every page: skip link, header with navigation, the page, a footer with
+ * live server status, and the Connect wallet dialog when it is open. After each navigation it
+ * closes the menu and moves focus to the new page's heading, which is what a full page load would
+ * do for keyboard and screen-reader users.
  */
 import { useEffect, useRef } from 'react'
 import { Outlet, useLocation } from 'react-router'
 import { useAppDispatch } from '../../app/hooks.ts'
+import { ConnectWalletDialogHost } from '../auth/ConnectWalletDialogHost.tsx'
+import { useWalletSearch } from '../auth/walletDetection.ts'
 import { Footer } from './Footer.tsx'
 import { Header } from './Header.tsx'
 import { MAIN_ID, SkipLink } from './SkipLink.tsx'
@@ -29,6 +32,8 @@ function useFocusOnPageChange() {
 
 export function Layout() {
   useFocusOnPageChange()
+  // Wallet extensions inject themselves after the page starts; look for them from the first load.
+  useWalletSearch()
   return (
     <div className="app">
       <SkipLink />
@@ -37,6 +42,7 @@ export function Layout() {
         <Outlet />
       </main>
       <Footer />
+      <ConnectWalletDialogHost />
     </div>
   )
 }

@@ -1,0 +1,84 @@
+/**
+ * What the app says for each error code the server can answer with (contracts/errors.ts), in one
+ * place. The server's own `message` is an English default for API clients; the app words errors
+ * for the person in front of it and says what to do next. A code missing here falls back to the
+ * server's message, and a unit test fails until it is added.
+ */
+import type { SerializedError } from '@reduxjs/toolkit'
+import type { FetchBaseQueryError } from '@reduxjs/toolkit/query'
+
+export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  VALIDATION_FAILED: 'The server could not accept what was sent. Check the fields and try again.',
+  MALFORMED_REQUEST: 'The server could not read the request. Reload the page and try again.',
+  UNAUTHORIZED: 'You are not signed in, or your session has ended. Connect your wallet to sign in.',
+  INSUFFICIENT_FUNDS: 'Your balance is too low for this. Deposit some BSV and try again.',
+  FORBIDDEN: 'Your account is not allowed to do this.',
+  NOT_FOUND: 'Nothing was found at this address.',
+  CONFLICT: 'Something changed in the meantime. Reload and try again.',
+  IDEMPOTENCY_KEY_REUSED: 'This request was already made with different details. Start it again.',
+  IDEMPOTENCY_KEY_IN_USE: 'The same request is still being processed. Wait a moment and check again.',
+  HOLD_EXPIRED: 'The reservation for this session ran out. Start watching again.',
+  PAYLOAD_TOO_LARGE: 'What was sent is too large.',
+  UNSUPPORTED_MEDIA_TYPE: 'The server does not accept this kind of content.',
+  RATE_LIMITED: 'Too many requests in a short time. Wait a minute and try again.',
+  INTERNAL: 'Something went wrong on our side. Try again in a moment.',
+  SERVICE_UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',
+  // Wallet sign-in (SPEC 7).
+  CHALLENGE_EXPIRED:
+    'The sign-in request expired before it was signed. Try again and approve it within 5 minutes.',
+  CHALLENGE_USED: 'This sign-in request was already used. Try again to get a fresh one.',
+  CHALLENGE_UNKNOWN: 'This sign-in request is unknown to the server. Try again to get a fresh one.',
+  SIGNATURE_INVALID: 'The wallet’s signature did not check out. Try again, or use another wallet.',
+  SIGNATURE_MALFORMED: 'The wallet sent a signature in a form Memepool cannot read. Try another wallet.',
+  PUBLIC_KEY_INVALID: 'The wallet sent a public key Memepool cannot read. Try another wallet.',
+  KEY_MISMATCH: 'The wallet’s address does not belong to the key it signed with. Try again.',
+  // The local development chain.
+  DEVNET_ONLY: 'This is only available on the local development chain.',
+  INVALID_ADDRESS: 'This is not a valid BSV address. Check it and try again.',
+}
+
+/** A server or client error as the app shows it: a sentence, plus the code and request id if any. */
+export interface DisplayError {
+  message: string
+  code?: string
+  requestId?: string
+}
+
+interface ServerErrorBody {
+  error: { code: string; message: string; requestId?: string }
+}
+
+function isServerErrorBody(body: unknown): body is ServerErrorBody {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return false
+  const inner = (body as { error: unknown }).error
+  return typeof inner === 'object' && inner !== null && 'code' in inner && 'message' in inner
+}
+
+export function isFetchError(error: object): error is FetchBaseQueryError {
+  return 'status' in error
+}
+
+/** Turns whatever a request or a wallet threw into one sentence for the user. */
+export function toDisplayError(error: FetchBaseQueryError | SerializedError | Error | unknown): DisplayError {
+  if (typeof error === 'string' && error !== '') return { message: error }
+  if (typeof error !== 'object' || error === null) return { message: 'Unknown error.' }
+  if (isFetchError(error)) {
+    if (error.status === 'FETCH_ERROR') return { message: 'The server could not be reached.' }
+    if (error.status === 'PARSING_ERROR') return { message: 'The server sent an answer that is not JSON.' }
+    if (error.status === 'TIMEOUT_ERROR') return { message: 'The server took too long to answer.' }
+    if (isServerErrorBody(error.data)) {
+      const { code, message, requestId } = error.data.error
+      return { message: ERROR_MESSAGES[code] ?? message, code, ...(requestId ? { requestId } : {}) }
+    }
+    return { message: `The server answered with status ${String(error.status)}.` }
+  }
+  if ('message' in error && typeof error.message === 'string' && error.message !== '') {
+    return { message: error.message }
+  }
+  return { message: 'Unknown error.' }
+}
+
+/** The sentence with the request id appended, so a user can quote it when reporting a problem. */
+export function formatDisplayError(error: DisplayError): string {
+  return error.requestId ? `${error.message} (request ${error.requestId})` : error.message
+}
