@@ -25,6 +25,8 @@ export async function openChain(config: Config, logger: AppLogger): Promise<Chai
       blockIntervalSeconds: config.devnetBlockIntervalSeconds,
       logger,
     })
+    // The genesis block has a fixed date; a first block mined now makes a fresh chain look alive.
+    if (devnet.tip().height === 0) await devnet.mine(1)
     return {
       source: new DevnetChainSource(devnet),
       devnet,
