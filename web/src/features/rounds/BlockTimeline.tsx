@@ -1,8 +1,8 @@
 /**
  * The block timeline that opens the live round page, after mempool.space: past blocks (finished
  * rounds) line up as cubes on the left, and the block being "mined" (the round in progress) sits
- * on the right, filling as sats flow into its pool. Until the server follows a chain there are no
- * blocks, so the track says so and the next block is drawn as an empty outline.
+ * on the right, filling as sats flow into its pool. Until rounds run there are no finished
+ * rounds to show, so the track says so and the next block is drawn as an empty outline.
  */
 import type { CSSProperties } from 'react'
 import { EmptyState } from '../../components/EmptyState.tsx'
@@ -11,9 +11,9 @@ function PastBlocks() {
   return (
     <div className="timeline-past">
       <h3 className="timeline-caption">Past blocks</h3>
-      <EmptyState title="No blocks yet">
-        once the server follows a chain, each block appears here as a cube showing its height, its round's
-        winning meme and the pool that round paid out.
+      <EmptyState title="No finished rounds yet">
+        each block closes a round; finished rounds appear here as cubes showing the block's height, the
+        round's winning meme and the pool it paid out.
       </EmptyState>
     </div>
   )
