@@ -46,6 +46,11 @@ export const ERROR_CODES = {
   // Chain (src/adapters/chain): the devnet's faucet and controls, and addresses given to them.
   DEVNET_ONLY: { status: 404, message: 'This exists only on the local devnet (CHAIN=devnet).' },
   INVALID_ADDRESS: { status: 400, message: 'This is not a valid BSV address.' },
+  // Anchoring (contracts/proofs.ts): a record exists but no anchor transaction holds it yet.
+  NOT_ANCHORED_YET: {
+    status: 409,
+    message: 'This record is not anchored on chain yet; try again after the next block.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -47,6 +47,15 @@ export interface Config {
     flushIntervalMs: number
     holdSeconds: number
   }
+  wallet: {
+    /**
+     * The platform's BIP32 master key (xprv). Undefined in embedded mode means generate one in
+     * dataDir/keys; off embedded mode the wallet refuses to start without it. Never log it.
+     */
+    masterKey: string | undefined
+    /** Seconds between deposit scans that no block or reorganisation triggered. */
+    depositScanIntervalSeconds: number
+  }
   rateLimit: {
     apiRequestsPerMinute: number
     wsMessagesPerSecond: number
@@ -165,6 +174,16 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'DEPOSIT_CONFIRMATIONS',
     default: '1 on devnet, 6 otherwise',
     description: 'Confirmations before a deposit is credited (1-100).',
+  },
+  {
+    name: 'MASTER_KEY',
+    default: '(unset: in DATA_DIR/keys when embedded)',
+    description: 'BIP32 xprv of deposit addresses and the hot wallet; required with DATABASE_URL.',
+  },
+  {
+    name: 'DEPOSIT_SCAN_INTERVAL_S',
+    default: '60',
+    description: 'Seconds between deposit scans besides the ones each new block triggers (5-3600).',
   },
   {
     name: 'FLUSH_INTERVAL_MS',
@@ -301,6 +320,10 @@ export function loadConfig(env: Env = process.env): Config {
       marketMinPriceSats: r.int('MARKET_MIN_PRICE_SATS', 1000, 1, 2_100_000_000_000_000),
       withdrawMinSats: r.int('WITHDRAW_MIN_SATS', 1000, 546, 2_100_000_000_000_000),
       depositConfirmations: r.int('DEPOSIT_CONFIRMATIONS', chain === 'devnet' ? 1 : 6, 1, 100),
+    },
+    wallet: {
+      masterKey: r.optional('MASTER_KEY'),
+      depositScanIntervalSeconds: r.int('DEPOSIT_SCAN_INTERVAL_S', 60, 5, 3600),
     },
     ledger: {
       flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),

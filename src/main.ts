@@ -13,6 +13,7 @@ import { devnetControlRoutes } from './adapters/chain/devnet/control-routes.ts'
 import { DEVNET_WOC_PREFIX, devnetWocRoutes } from './adapters/chain/devnet/http.ts'
 import type { Db } from './adapters/db/database.ts'
 import { migrateToLatest } from './adapters/db/database.ts'
+import { startAnchoring } from './anchoring.ts'
 import {
   describeDatabase,
   loadConfigOrExit,
@@ -23,9 +24,14 @@ import { type Chain, openChain } from './chain.ts'
 import type { Config } from './config.ts'
 import { type App, buildApp } from './http/app.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
+import { walletRoutes } from './http/routes/wallet.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { BlockSync } from './services/chain-sync.ts'
+import { DepositsRepository } from './services/wallet/deposits.repository.ts'
+import { DepositWatcher } from './services/wallet/deposits.ts'
+import { WalletKeys } from './services/wallet/keys.ts'
+import { WalletService } from './services/wallet/wallet.service.ts'
 
 /** After this long a stuck shutdown gives up and exits with an error. */
 const SHUTDOWN_TIMEOUT_MS = 10_000
@@ -36,6 +42,7 @@ interface Running {
   db: Db
   chain: Chain
   sync: BlockSync
+  stopDeposits: () => Promise<void>
   app?: App
   keepAlive?: NodeJS.Timeout
 }
@@ -47,7 +54,8 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   const db = await openConfiguredDatabase(config)
   const applied = await migrateToLatest(db)
   logger.info({ database: describeDatabase(config), migrationsApplied: applied }, 'database ready')
-  await new Ledger(db.kysely).init()
+  const ledger = new Ledger(db.kysely)
+  await ledger.init()
 
   const registry = new Registry()
   const bus = new InProcessBus()
@@ -67,12 +75,38 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       'reorganisation',
     ),
   )
+  const keys = await WalletKeys.open({
+    masterKey: config.wallet.masterKey,
+    embedded: config.databaseUrl === undefined,
+    dataDir: config.dataDir,
+    chain: config.chain,
+  })
+  const depositsRepository = new DepositsRepository(db.kysely)
+  const wallet = new WalletService({
+    keys,
+    repository: depositsRepository,
+    ledger,
+    confirmations: config.money.depositConfirmations,
+  })
+  // Refuses to start with a key other than the one that issued the stored deposit addresses.
+  await wallet.checkKeyMatchesIssuedAddresses()
+  const deposits = new DepositWatcher({
+    source: chain.source,
+    repository: depositsRepository,
+    ledger,
+    confirmations: config.money.depositConfirmations,
+    logger: logger.child({ component: 'deposits' }),
+  })
+  await deposits.init()
+
+  const anchorRoutes = await startAnchoring({ chain, db, bus, logger })
   chain.start()
   sync.start()
+  const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
 
   if (config.role === 'worker') {
     logger.info('worker role: no HTTP; running block sync until a signal')
-    return { db, chain, sync, keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS) }
+    return { db, chain, sync, stopDeposits, keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS) }
   }
   const app = await buildApp({
     config,
@@ -81,14 +115,19 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger,
     metricsRegistry: registry,
     readiness: [chainReadiness(sync)],
-    apiRoutes: [chainRoutes({ network: config.chain, sync }), devnetControlRoutes(chain.devnet)],
+    apiRoutes: [
+      chainRoutes({ network: config.chain, sync }),
+      devnetControlRoutes(chain.devnet),
+      walletRoutes({ wallet }),
+      ...anchorRoutes,
+    ],
   })
   // The devnet also answers WhatsOnChain's REST API, outside /api/v1, so that any WoC client
   // (ours included) can be pointed at it.
   if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, chain, sync, app }
+  return { db, chain, sync, stopDeposits, app }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -107,6 +146,7 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       await running.app?.close()
       clearInterval(running.keepAlive)
       await running.sync.stop()
+      await running.stopDeposits()
       await running.chain.close()
       await running.db.close()
       logger.info('stopped')

@@ -70,6 +70,8 @@ export interface UsersTable {
   identity_key: string | null
   role: ColumnType<UserRole, UserRole | undefined, UserRole>
   created_at: Timestamp
+  /** Set when a reversed deposit was not covered by the balance (migration 0004). */
+  frozen_at: NullableTimestamp
 }
 
 export interface AuthChallengesTable {
@@ -90,8 +92,67 @@ export interface SessionsTable {
   last_seen_at: Timestamp
 }
 
+export interface DepositAddressesTable {
+  user_id: string
+  derivation_index: number
+  address: string
+  created_at: Timestamp
+  requested_at: Timestamp
+}
+
+export type DepositState = 'seen' | 'credited' | 'dropped' | 'reversal_pending' | 'reversed'
+
+export interface DepositsTable {
+  txid: string
+  vout: number
+  user_id: string
+  address: string
+  satoshis: number
+  state: ColumnType<DepositState, DepositState | undefined, DepositState>
+  block_height: number | null
+  block_hash: string | null
+  confirmations: ColumnType<number, number | undefined, number>
+  first_seen_at: Timestamp
+  credited_at: NullableTimestamp
+  reversed_at: NullableTimestamp
+}
+
+export interface AlertsTable {
+  id: string
+  code: string
+  user_id: string | null
+  details: ColumnType<unknown, string, string>
+  created_at: Timestamp
+  resolved_at: NullableTimestamp
+}
+
+export type AnchorState = 'built' | 'broadcast' | 'confirmed' | 'failed'
+
+/** A published (or to be published) Merkle root of one period's records; see migration 0005. */
+export interface AnchorsTable {
+  id: Generated<number>
+  period_kind: 'block'
+  period_key: number
+  first_seq: number
+  last_seq: number
+  record_count: number
+  root: string
+  raw_tx: string | null
+  txid: string | null
+  state: ColumnType<AnchorState, AnchorState | undefined, AnchorState>
+  block_height: number | null
+  block_hash: string | null
+  last_error: string | null
+  created_at: Timestamp
+  broadcast_at: NullableTimestamp
+  confirmed_at: NullableTimestamp
+}
+
 export interface Database {
   users: UsersTable
+  deposit_addresses: DepositAddressesTable
+  deposits: DepositsTable
+  alerts: AlertsTable
   auth_challenges: AuthChallengesTable
   sessions: SessionsTable
   blocks: BlocksTable
@@ -99,4 +160,5 @@ export interface Database {
   transfers: TransfersTable
   holds: HoldsTable
   split_streams: SplitStreamsTable
+  anchors: AnchorsTable
 }

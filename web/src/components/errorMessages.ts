@@ -35,6 +35,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // The local development chain.
   DEVNET_ONLY: 'This is only available on the local development chain.',
   INVALID_ADDRESS: 'This is not a valid BSV address. Check it and try again.',
+  NOT_ANCHORED_YET: 'This record is not on chain yet. Its proof is ready after the next block.',
 }
 
 /** A server or client error as the app shows it: a sentence, plus the code and request id if any. */

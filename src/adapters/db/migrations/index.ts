@@ -2,12 +2,16 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as m0001 from './0001_ledger.ts'
 import * as m0002 from './0002_chain.ts'
 import * as m0003 from './0003_auth.ts'
+import * as m0004 from './0004_wallet.ts'
+import * as m0005 from './0005_anchors.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_ledger': m0001,
   '0002_chain': m0002,
   '0003_auth': m0003,
+  '0004_wallet': m0004,
+  '0005_anchors': m0005,
 }
 
 export const migrationProvider: MigrationProvider = {
