@@ -3,7 +3,7 @@
  * label names the control, hint and error describe it, and aria-invalid marks it while wrong.
  * Secret fields get no `name`, so a form that ever submitted natively would not carry them.
  */
-import { type InputHTMLAttributes, type TextareaHTMLAttributes, useId } from 'react'
+import { type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes, useId } from 'react'
 
 interface FieldFrameProps {
   label: string
@@ -16,22 +16,29 @@ function describedBy(hintId: string, errorId: string, { hint, error }: FieldFram
   return ids.length > 0 ? ids.join(' ') : undefined
 }
 
-type TextFieldProps = FieldFrameProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'name'>
-
-export function TextField({ label, hint, error, className, ...input }: TextFieldProps) {
+/** The label, hint and error around one control; `control` receives the ids that tie them together. */
+function FieldFrame({
+  label,
+  hint,
+  error,
+  className,
+  control,
+}: FieldFrameProps & {
+  className?: string | undefined
+  control: (aria: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode
+}) {
   const id = useId()
   const hintId = `${id}-hint`
   const errorId = `${id}-error`
+  const describedById = describedBy(hintId, errorId, { label, hint, error })
   return (
     <div className={className ? `field ${className}` : 'field'}>
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        className="field-input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(hintId, errorId, { label, hint, error })}
-        {...input}
-      />
+      {control({
+        id,
+        ...(error ? { 'aria-invalid': true as const } : {}),
+        ...(describedById !== undefined ? { 'aria-describedby': describedById } : {}),
+      })}
       {hint && (
         <p id={hintId} className="field-hint">
           {hint}
@@ -46,33 +53,31 @@ export function TextField({ label, hint, error, className, ...input }: TextField
   )
 }
 
+type TextFieldProps = FieldFrameProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'name'>
+
+export function TextField({ label, hint, error, className, ...input }: TextFieldProps) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(aria) => <input className="field-input" {...aria} {...input} />}
+    />
+  )
+}
+
 type TextAreaFieldProps = FieldFrameProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'name'>
 
 export function TextAreaField({ label, hint, error, className, ...textarea }: TextAreaFieldProps) {
-  const id = useId()
-  const hintId = `${id}-hint`
-  const errorId = `${id}-error`
   return (
-    <div className={className ? `field ${className}` : 'field'}>
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        className="field-input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(hintId, errorId, { label, hint, error })}
-        {...textarea}
-      />
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(aria) => <textarea className="field-input" {...aria} {...textarea} />}
+    />
   )
 }
 

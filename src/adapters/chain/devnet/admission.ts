@@ -4,10 +4,11 @@
  * stable code and the node's wording, never an exception: anyone can send anything here.
  */
 import { Spend, type Transaction } from '@bsv/sdk'
+import { MAX_SUPPLY_SATS } from '../../../domain/money.ts'
 import { NODE_REJECT_TEXT, type TxRejectCode } from '../reject.ts'
 import { FINAL_SEQUENCE } from './block.ts'
 import { type ChainState, outpointKey } from './state.ts'
-import { MAX_MONEY_SATS, type ParsedTx } from './tx-parse.ts'
+import type { ParsedTx } from './tx-parse.ts'
 
 export type Admission = { ok: true; feeSats: number } | { ok: false; code: TxRejectCode; message: string }
 
@@ -30,11 +31,11 @@ function structureProblem(tx: Transaction): string | undefined {
   let total = 0
   for (const output of tx.outputs) {
     const satoshis = output.satoshis ?? -1
-    if (!Number.isSafeInteger(satoshis) || satoshis < 0 || satoshis > MAX_MONEY_SATS)
+    if (!Number.isSafeInteger(satoshis) || satoshis < 0 || satoshis > MAX_SUPPLY_SATS)
       return '16: bad-txns-vout-toolarge'
     total += satoshis
   }
-  return total > MAX_MONEY_SATS ? '16: bad-txns-txouttotal-toolarge' : undefined
+  return total > MAX_SUPPLY_SATS ? '16: bad-txns-txouttotal-toolarge' : undefined
 }
 
 /** The first line of a script failure, or undefined when input `index` unlocks its source output. */

@@ -9,6 +9,7 @@
  * so two submissions can never both spend the same output; only the save to disk is awaited.
  */
 import type { Transaction } from '@bsv/sdk'
+import { MAX_SUPPLY_SATS } from '../../../domain/money.ts'
 import type { AppLogger } from '../../../logger.ts'
 import { hexToBytes, NULL_HASH_HEX, txidOfRawHex } from '../bytes.ts'
 import { merkleBranch, merkleRoot } from '../merkle.ts'
@@ -28,7 +29,7 @@ import {
 } from './block.ts'
 import { ChainState, type DevnetBlock, type TxKind, type TxRecord } from './state.ts'
 import { DEVNET_FILE_FORMAT, DEVNET_FILE_VERSION, DevnetStore, type StoredChain } from './store.ts'
-import { MAX_MONEY_SATS, parseRawTx, pubKeyHashOfAddress } from './tx-parse.ts'
+import { parseRawTx, pubKeyHashOfAddress } from './tx-parse.ts'
 
 /** 0.1 sat/byte, the usual BSV relay fee, and what `new SatoshisPerKilobyte(100)` pays. */
 export const DEFAULT_FEE_RATE_SATS_PER_KB = 100
@@ -272,7 +273,7 @@ export class Devnet {
     if (
       !Number.isSafeInteger(satoshis) ||
       satoshis < 1 ||
-      satoshis > Math.min(this.maxFaucetSats, MAX_MONEY_SATS)
+      satoshis > Math.min(this.maxFaucetSats, MAX_SUPPLY_SATS)
     ) {
       return { status: 'invalid_amount', maxSats: this.maxFaucetSats }
     }

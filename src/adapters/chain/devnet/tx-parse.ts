@@ -7,8 +7,6 @@
 import { Transaction, Utils } from '@bsv/sdk'
 import { bytesToHex, hash256Display, hexToBytes, isByteHex } from '../bytes.ts'
 
-/** The largest amount the network can hold, in satoshis (21 million BSV). */
-export const MAX_MONEY_SATS = 2_100_000_000_000_000
 const OUTPOINT_BYTES = 36
 const SEQUENCE_BYTES = 4
 const SATOSHIS_BYTES = 8
