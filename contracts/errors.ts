@@ -46,6 +46,21 @@ export const ERROR_CODES = {
   // Chain (src/adapters/chain): the devnet's faucet and controls, and addresses given to them.
   DEVNET_ONLY: { status: 404, message: 'This exists only on the local devnet (CHAIN=devnet).' },
   INVALID_ADDRESS: { status: 400, message: 'This is not a valid BSV address.' },
+  // Withdrawals (contracts/withdrawals.ts).
+  AMOUNT_INVALID: {
+    status: 400,
+    message: 'The amount must be a whole, positive number of satoshis within the supply.',
+  },
+  AMOUNT_BELOW_MINIMUM: { status: 400, message: 'The amount is below the smallest withdrawal.' },
+  ADDRESS_WRONG_NETWORK: { status: 400, message: 'This address belongs to another BSV network.' },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    message: 'The idempotency key must be 8 to 64 letters, digits, dashes or underscores.',
+  },
+  ACCOUNT_FROZEN: {
+    status: 403,
+    message: 'This account is frozen while an admin reviews a reversed deposit.',
+  },
   // Anchoring (contracts/proofs.ts): a record exists but no anchor transaction holds it yet.
   NOT_ANCHORED_YET: {
     status: 409,

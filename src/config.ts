@@ -55,6 +55,8 @@ export interface Config {
     masterKey: string | undefined
     /** Seconds between deposit scans that no block or reorganisation triggered. */
     depositScanIntervalSeconds: number
+    /** Fee rate of every transaction the platform builds (payouts, sweeps, anchors), sats per 1000 bytes. */
+    networkFeeRateSatsPerKb: number
   }
   rateLimit: {
     apiRequestsPerMinute: number
@@ -184,6 +186,11 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'DEPOSIT_SCAN_INTERVAL_S',
     default: '60',
     description: 'Seconds between deposit scans besides the ones each new block triggers (5-3600).',
+  },
+  {
+    name: 'NETWORK_FEE_RATE_SATS_PER_KB',
+    default: '100',
+    description: 'Fee rate of the transactions the platform builds, sats per 1000 bytes (1-100000).',
   },
   {
     name: 'FLUSH_INTERVAL_MS',
@@ -324,6 +331,7 @@ export function loadConfig(env: Env = process.env): Config {
     wallet: {
       masterKey: r.optional('MASTER_KEY'),
       depositScanIntervalSeconds: r.int('DEPOSIT_SCAN_INTERVAL_S', 60, 5, 3600),
+      networkFeeRateSatsPerKb: r.int('NETWORK_FEE_RATE_SATS_PER_KB', 100, 1, 100_000),
     },
     ledger: {
       flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),

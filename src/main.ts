@@ -25,13 +25,17 @@ import type { Config } from './config.ts'
 import { type App, buildApp } from './http/app.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
 import { walletRoutes } from './http/routes/wallet.ts'
+import { withdrawalRoutes } from './http/routes/withdrawals.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { BlockSync } from './services/chain-sync.ts'
 import { DepositsRepository } from './services/wallet/deposits.repository.ts'
 import { DepositWatcher } from './services/wallet/deposits.ts'
 import { WalletKeys } from './services/wallet/keys.ts'
+import { PayoutService } from './services/wallet/payouts.ts'
 import { WalletService } from './services/wallet/wallet.service.ts'
+import { WithdrawalsRepository } from './services/wallet/withdrawals.repository.ts'
+import { WithdrawalService } from './services/wallet/withdrawals.ts'
 
 /** After this long a stuck shutdown gives up and exits with an error. */
 const SHUTDOWN_TIMEOUT_MS = 10_000
@@ -43,6 +47,7 @@ interface Running {
   chain: Chain
   sync: BlockSync
   stopDeposits: () => Promise<void>
+  stopPayouts: () => Promise<void>
   app?: App
   keepAlive?: NodeJS.Timeout
 }
@@ -98,15 +103,50 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger: logger.child({ component: 'deposits' }),
   })
   await deposits.init()
+  const withdrawalsRepository = new WithdrawalsRepository(db.kysely)
+  const withdrawals = new WithdrawalService({
+    repository: withdrawalsRepository,
+    deposits: depositsRepository,
+    ledger,
+    network: config.chain,
+    minimumSats: config.money.withdrawMinSats,
+    feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
+  })
+  await withdrawals.init()
+  const payouts = new PayoutService({
+    repository: withdrawalsRepository,
+    ledger,
+    chain: chain.source,
+    keys,
+    feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
+    sweepConfirmations: config.money.depositConfirmations,
+    logger: logger.child({ component: 'payouts' }),
+  })
+  await payouts.init()
 
-  const anchorRoutes = await startAnchoring({ chain, db, bus, logger })
+  const anchorRoutes = await startAnchoring({
+    chain,
+    db,
+    bus,
+    keys,
+    feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
+    logger,
+  })
   chain.start()
   sync.start()
   const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
+  const stopPayouts = payouts.start(bus, config.wallet.depositScanIntervalSeconds)
 
   if (config.role === 'worker') {
     logger.info('worker role: no HTTP; running block sync until a signal')
-    return { db, chain, sync, stopDeposits, keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS) }
+    return {
+      db,
+      chain,
+      sync,
+      stopDeposits,
+      stopPayouts,
+      keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS),
+    }
   }
   const app = await buildApp({
     config,
@@ -119,6 +159,12 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       chainRoutes({ network: config.chain, sync }),
       devnetControlRoutes(chain.devnet),
       walletRoutes({ wallet }),
+      withdrawalRoutes({
+        withdrawals,
+        ledger,
+        minimumSats: config.money.withdrawMinSats,
+        feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
+      }),
       ...anchorRoutes,
     ],
   })
@@ -127,7 +173,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, chain, sync, stopDeposits, app }
+  return { db, chain, sync, stopDeposits, stopPayouts, app }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -147,6 +193,7 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       clearInterval(running.keepAlive)
       await running.sync.stop()
       await running.stopDeposits()
+      await running.stopPayouts()
       await running.chain.close()
       await running.db.close()
       logger.info('stopped')

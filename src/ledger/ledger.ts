@@ -31,6 +31,7 @@ import type {
   PostingResult,
   TransferBatchResult,
   TransferInput,
+  TransferRecordRow,
   ViewPosting,
 } from './types.ts'
 
@@ -53,6 +54,18 @@ export interface LedgerOptions {
 
 /** PostgreSQL's codes for a transaction that lost a race and may simply be tried again. */
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01'])
+const UNIQUE_VIOLATION = '23505'
+
+/**
+ * A lost race: a serialisation failure or deadlock, or another writer committing a transfer with
+ * the same id between our look and our insert. Tried again, the latter answers 'exists' (or
+ * 'exists_with_different_fields') like any retry.
+ */
+function isRetryable(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown }
+  if (typeof code !== 'string') return false
+  return RETRYABLE_PG_CODES.has(code) || (code === UNIQUE_VIOLATION && constraint === 'transfers_pkey')
+}
 const MAX_TRANSACTION_ATTEMPTS = 5
 
 interface LockedAccount {
@@ -120,6 +133,48 @@ export class Ledger {
     return row && toHold(row)
   }
 
+  /**
+   * Transfers touching `accountId`, newest first: the account's history. `codes` keeps only those
+   * kinds of movement (or, with `excludeCodes`, all but them); `beforeSeq` pages back.
+   */
+  async transfersOf(
+    accountId: string,
+    filter: {
+      codes?: readonly string[]
+      excludeCodes?: readonly string[]
+      beforeSeq?: number
+      limit: number
+    },
+  ): Promise<TransferRecordRow[]> {
+    let query = this.db
+      .selectFrom('transfers')
+      .select([
+        'id',
+        'seq',
+        'debit_account_id',
+        'credit_account_id',
+        'amount_sats',
+        'code',
+        'ref',
+        'created_at',
+      ])
+      .where((eb) => eb.or([eb('debit_account_id', '=', accountId), eb('credit_account_id', '=', accountId)]))
+    if (filter.codes) query = query.where('code', 'in', [...filter.codes])
+    if (filter.excludeCodes) query = query.where('code', 'not in', [...filter.excludeCodes])
+    if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq)
+    const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute()
+    return rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      debitAccountId: r.debit_account_id,
+      creditAccountId: r.credit_account_id,
+      amountSats: r.amount_sats,
+      code: r.code,
+      ref: r.ref,
+      createdAt: new Date(r.created_at),
+    }))
+  }
+
   /** Sum of every account row. Double entry keeps it at zero; the invariant tests read it. */
   async sumOfBalances(): Promise<number> {
     const result = await sql<{
@@ -139,8 +194,15 @@ export class Ledger {
    * Applies the transfers all together or not at all (a trade is a buyer's payment and the fee
    * on it: half of it must never happen). Answers 'exists' when every transfer was already
    * recorded with the same fields.
+   *
+   * `alsoWrite` runs inside the same database transaction once the transfers are written (not on
+   * 'exists' or a failure), so a service's own row, such as a withdrawal, commits with its money
+   * or not at all. If it throws, nothing is written.
    */
-  async transfer(transfers: readonly TransferInput[]): Promise<TransferBatchResult> {
+  async transfer(
+    transfers: readonly TransferInput[],
+    alsoWrite?: (trx: Trx) => Promise<void>,
+  ): Promise<TransferBatchResult> {
     assert(transfers.length > 0, 'a transfer batch is not empty')
     const invalid = validateTransfers(transfers)
     if (invalid) return invalid
@@ -166,6 +228,7 @@ export class Ledger {
       }
       await insertTransfers(trx, transfers, this.now())
       await applyAccountDeltas(trx, deltas, new Map())
+      await alsoWrite?.(trx)
       this.onFault('transfer:beforeCommit')
       return { status: 'ok' }
     })
@@ -340,14 +403,7 @@ export class Ledger {
       try {
         return await this.db.transaction().execute(work)
       } catch (error) {
-        const code = (error as { code?: unknown }).code
-        if (
-          attempt >= MAX_TRANSACTION_ATTEMPTS ||
-          typeof code !== 'string' ||
-          !RETRYABLE_PG_CODES.has(code)
-        ) {
-          throw error
-        }
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryable(error)) throw error
       }
     }
   }

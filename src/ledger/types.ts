@@ -45,6 +45,18 @@ export interface TransferInput {
   ref?: string | null
 }
 
+/** A recorded transfer, as history reads it. */
+export interface TransferRecordRow {
+  id: string
+  seq: number
+  debitAccountId: string
+  creditAccountId: string
+  amountSats: number
+  code: string
+  ref: string | null
+  createdAt: Date
+}
+
 export type TransferBatchResult = { status: 'ok' | 'exists' } | { status: LedgerFailure; index: number }
 
 export interface HoldInput {

@@ -55,6 +55,22 @@ describe('concurrent writers', () => {
     expect(await ctx.balance(payee)).toBe(1_000)
   })
 
+  it('record a transfer that several writers send at once with one id exactly once, the rest answering exists', async () => {
+    const payer = await ctx.newFundedUser(1_000)
+    const payee = await ctx.newAccount()
+    const id = uid('same-')
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        writer(i).transfer([
+          { id, debitAccountId: payer, creditAccountId: payee, amountSats: 300, code: 'x' },
+        ]),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'ok')).toHaveLength(1)
+    expect(results.filter((r) => r.status === 'exists')).toHaveLength(7)
+    expect(await ctx.balance(payer)).toBe(700)
+  })
+
   it('let concurrent holds and payments of one user share one balance without overspending', async () => {
     const user = await ctx.newFundedUser(1_000)
     const payee = await ctx.newAccount()

@@ -115,6 +115,7 @@ export interface DepositsTable {
   first_seen_at: Timestamp
   credited_at: NullableTimestamp
   reversed_at: NullableTimestamp
+  sweep_tx_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface AlertsTable {
@@ -148,7 +149,63 @@ export interface AnchorsTable {
   confirmed_at: NullableTimestamp
 }
 
+export type WalletTxPurpose = 'payout' | 'sweep' | 'cancel'
+export type WalletTxState = 'built' | 'broadcast' | 'confirmed' | 'failed' | 'cancelled'
+
+/** A transaction the hot wallet signed; see migration 0006. */
+export interface WalletTxsTable {
+  id: string
+  purpose: WalletTxPurpose
+  state: ColumnType<WalletTxState, WalletTxState | undefined, WalletTxState>
+  txid: string
+  raw_tx: string
+  input_sats: number
+  fee_sats: number
+  change_sats: number
+  cancels_id: string | null
+  broadcast_attempts: ColumnType<number, number | undefined, number>
+  last_error: string | null
+  block_height: number | null
+  block_hash: string | null
+  created_at: Timestamp
+  broadcast_at: NullableTimestamp
+  settled_at: NullableTimestamp
+}
+
+export interface WalletTxInputsTable {
+  wallet_tx_id: string
+  txid: string
+  vout: number
+  satoshis: number
+  /** Which key signs: 'hot' or 'deposit:<derivation index>'. */
+  key_ref: string
+  active: ColumnType<boolean, boolean | undefined, boolean>
+}
+
+export type WithdrawalState = 'requested' | 'broadcast' | 'confirmed' | 'refunded'
+
+export interface WithdrawalsTable {
+  id: string
+  user_id: string
+  idempotency_key: string
+  address: string
+  amount_sats: number
+  fee_sats: number
+  state: ColumnType<WithdrawalState, WithdrawalState | undefined, WithdrawalState>
+  wallet_tx_id: string | null
+  vout: number | null
+  attempts: ColumnType<number, number | undefined, number>
+  last_error: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  confirmed_at: NullableTimestamp
+  refunded_at: NullableTimestamp
+}
+
 export interface Database {
+  wallet_txs: WalletTxsTable
+  wallet_tx_inputs: WalletTxInputsTable
+  withdrawals: WithdrawalsTable
   users: UsersTable
   deposit_addresses: DepositAddressesTable
   deposits: DepositsTable

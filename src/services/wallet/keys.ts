@@ -16,10 +16,14 @@ import type { ChainNetwork } from '../../adapters/chain/source.ts'
 import { ConfigError } from '../../config.ts'
 import { assert } from '../../domain/money.ts'
 
-/** Deposit addresses are m/0/<index>; the hot wallet is m/1/0. Unhardened, so an xpub could watch them. */
+/**
+ * Deposit addresses are m/0/<index>; the hot wallet is m/1/0 and the anchoring key m/1/1.
+ * Unhardened, so an xpub could watch them.
+ */
 const DEPOSIT_BRANCH = 0
-const HOT_WALLET_BRANCH = 1
+const PLATFORM_BRANCH = 1
 const HOT_WALLET_INDEX = 0
+const ANCHOR_INDEX = 1
 /** BIP32 normal (unhardened) child indexes stop here. */
 export const MAX_DERIVATION_INDEX = 2 ** 31 - 1
 
@@ -80,7 +84,15 @@ export class WalletKeys {
   }
 
   hotWalletPrivateKey(): PrivateKey {
-    return this.#master.deriveChild(HOT_WALLET_BRANCH).deriveChild(HOT_WALLET_INDEX).privKey
+    return this.#master.deriveChild(PLATFORM_BRANCH).deriveChild(HOT_WALLET_INDEX).privKey
+  }
+
+  /**
+   * Pays for anchor transactions. Kept apart from the hot wallet, which holds users' money: the
+   * operator funds it, and anchors never compete with payouts for the same outputs.
+   */
+  anchorPrivateKey(): PrivateKey {
+    return this.#master.deriveChild(PLATFORM_BRANCH).deriveChild(ANCHOR_INDEX).privKey
   }
 
   hotWalletAddress(): string {

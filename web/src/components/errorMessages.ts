@@ -35,6 +35,11 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // The local development chain.
   DEVNET_ONLY: 'This is only available on the local development chain.',
   INVALID_ADDRESS: 'This is not a valid BSV address. Check it and try again.',
+  AMOUNT_INVALID: 'Enter a whole number of satoshis.',
+  AMOUNT_BELOW_MINIMUM: 'That is below the smallest withdrawal.',
+  ADDRESS_WRONG_NETWORK: 'That address is for another BSV network.',
+  IDEMPOTENCY_KEY_INVALID: 'The request could not be identified. Reload the page and try again.',
+  ACCOUNT_FROZEN: 'Your account is frozen while we review a reversed deposit. Contact support.',
   NOT_ANCHORED_YET: 'This record is not on chain yet. Its proof is ready after the next block.',
 }
 

@@ -5,6 +5,7 @@
  * that are exactly one transaction reach `Transaction.fromBinary`.
  */
 import { Transaction, Utils } from '@bsv/sdk'
+import { MAINNET_P2PKH_VERSION, parseP2pkhAddress } from '../../../domain/address.ts'
 import { bytesToHex, hash256Display, hexToBytes, isByteHex } from '../bytes.ts'
 
 const OUTPOINT_BYTES = 36
@@ -12,9 +13,6 @@ const SEQUENCE_BYTES = 4
 const SATOSHIS_BYTES = 8
 const VERSION_BYTES = 4
 const LOCKTIME_BYTES = 4
-const PUBKEY_HASH_BYTES = 20
-const MAINNET_P2PKH_PREFIX = 0x00
-const TESTNET_P2PKH_PREFIX = 0x6f
 
 /** A bounds-checked cursor: every read that would pass the end fails instead of inventing zeros. */
 class Cursor {
@@ -104,20 +102,11 @@ export function isUnspendable(lockingScriptHex: string): boolean {
  * forms of an address find the same outputs.
  */
 export function pubKeyHashOfAddress(address: string): string | undefined {
-  if (!/^[1-9A-HJ-NP-Za-km-z]{25,35}$/.test(address)) return undefined
-  try {
-    const { prefix, data } = Utils.fromBase58Check(address)
-    const version = (prefix as number[])[0]
-    if (prefix.length !== 1 || (version !== MAINNET_P2PKH_PREFIX && version !== TESTNET_P2PKH_PREFIX)) {
-      return undefined
-    }
-    return data.length === PUBKEY_HASH_BYTES ? bytesToHex(data as number[]) : undefined
-  } catch {
-    return undefined
-  }
+  const parsed = parseP2pkhAddress(address)
+  return parsed && bytesToHex(parsed.pubKeyHash)
 }
 
 /** The mainnet-form address of a public key hash: how the devnet names addresses it shows. */
 export function addressOfPubKeyHash(pubKeyHashHex: string): string {
-  return Utils.toBase58Check(hexToBytes(pubKeyHashHex), [MAINNET_P2PKH_PREFIX])
+  return Utils.toBase58Check(hexToBytes(pubKeyHashHex), [MAINNET_P2PKH_VERSION])
 }
