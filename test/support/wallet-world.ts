@@ -13,7 +13,7 @@ import { DevnetChainSource } from '../../src/adapters/chain/devnet/chain-source.
 import { Devnet } from '../../src/adapters/chain/devnet/devnet.ts'
 import { type BroadcastResult, ChainError, type TxStatus } from '../../src/adapters/chain/source.ts'
 import { userAccountId } from '../../src/ledger/accounts.ts'
-import { Ledger } from '../../src/ledger/ledger.ts'
+import { Ledger, type LedgerOptions } from '../../src/ledger/ledger.ts'
 import { DepositsRepository } from '../../src/services/wallet/deposits.repository.ts'
 import { DEPOSIT_CLEARING_ACCOUNT, DepositWatcher } from '../../src/services/wallet/deposits.ts'
 import { WalletKeys } from '../../src/services/wallet/keys.ts'
@@ -39,8 +39,17 @@ export class FaultyChain extends DevnetChainSource {
   acceptThenTimeout = 0
   failStatus = 0
   broadcasts: string[] = []
+  /** Called around each send that gets through, where a simulation can make the process die. */
+  onSend: (moment: 'before' | 'after') => void = () => {}
 
   override async broadcast(rawTx: string): Promise<BroadcastResult> {
+    this.onSend('before')
+    const result = await this.send(rawTx)
+    this.onSend('after')
+    return result
+  }
+
+  private async send(rawTx: string): Promise<BroadcastResult> {
     this.broadcasts.push(rawTx)
     if (this.refuseBroadcasts > 0) {
       this.refuseBroadcasts--
@@ -91,9 +100,10 @@ export class WalletWorld {
     readonly dataDir: string,
     readonly keys: WalletKeys,
     private readonly ownsDb: boolean,
+    ledgerOptions: LedgerOptions,
   ) {
     this.chain = new FaultyChain(devnet)
-    this.ledger = new Ledger(db.kysely)
+    this.ledger = new Ledger(db.kysely, ledgerOptions)
     this.deposits = new DepositsRepository(db.kysely)
     this.withdrawalsRepository = new WithdrawalsRepository(db.kysely)
     this.watcher = new DepositWatcher({
@@ -120,7 +130,7 @@ export class WalletWorld {
   }
 
   /** A world of its own; pass `db` to share one database (with its own schema) between worlds in a file. */
-  static async open(db?: TestDb): Promise<WalletWorld> {
+  static async open(db?: TestDb, ledgerOptions: LedgerOptions = {}): Promise<WalletWorld> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'memepool-wallet-'))
     const database = db ?? (await openTestDb())
     const devnet = await Devnet.open({ dataDir, blockIntervalSeconds: 0 })
@@ -130,7 +140,7 @@ export class WalletWorld {
       dataDir,
       chain: 'devnet',
     })
-    const world = new WalletWorld(database, devnet, dataDir, keys, db === undefined)
+    const world = new WalletWorld(database, devnet, dataDir, keys, db === undefined, ledgerOptions)
     await world.ledger.init()
     await world.watcher.init()
     await world.withdrawals.init()
@@ -211,7 +221,7 @@ export class WalletWorld {
     const balance = (id: string) => Number(rows.find((r) => r.id === id)?.balance_sats ?? 0)
     return {
       inside,
-      deposits: -balance(DEPOSIT_CLEARING_ACCOUNT),
+      deposits: 0 - balance(DEPOSIT_CLEARING_ACCOUNT),
       withdrawn: balance(CHAIN_WITHDRAWN_ACCOUNT),
       networkFees: balance(CHAIN_NETWORK_FEES_ACCOUNT),
     }
