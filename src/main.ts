@@ -23,6 +23,7 @@ import {
 import { type Chain, openChain } from './chain.ts'
 import type { Config } from './config.ts'
 import { type App, buildApp } from './http/app.ts'
+import { adminWalletRoutes } from './http/routes/admin-wallet.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
 import { walletRoutes } from './http/routes/wallet.ts'
 import { withdrawalRoutes } from './http/routes/withdrawals.ts'
@@ -165,6 +166,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
         minimumSats: config.money.withdrawMinSats,
         feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
       }),
+      adminWalletRoutes({ deposits: depositsRepository, payouts }),
       ...anchorRoutes,
     ],
   })

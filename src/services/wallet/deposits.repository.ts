@@ -24,6 +24,14 @@ export interface Deposit {
   reversedAt: Date | null
 }
 
+export interface Alert {
+  id: string
+  code: string
+  userId: string | null
+  details: unknown
+  createdAt: Date
+}
+
 export interface NewDeposit {
   txid: string
   vout: number
@@ -295,6 +303,49 @@ export class DepositsRepository {
   }
 
   /** An alert for the admins; the id makes raising the same alert twice a no-op. */
+  /** Lifts a freeze; true when the user was frozen. */
+  async unfreezeUser(userId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ frozen_at: null })
+      .where('id', '=', userId)
+      .where('frozen_at', 'is not', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  }
+
+  async userExists(userId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
+    return row !== undefined
+  }
+
+  async openAlerts(limit: number): Promise<Alert[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('resolved_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      userId: r.user_id,
+      details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+      createdAt: new Date(r.created_at),
+    }))
+  }
+
+  async resolveAlertsOfUser(userId: string, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('alerts')
+      .set({ resolved_at: now })
+      .where('user_id', '=', userId)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+
   async raiseAlert(alert: { id: string; code: string; userId: string | null; details: object }, now: Date) {
     await this.db
       .insertInto('alerts')

@@ -88,6 +88,17 @@ export interface PayoutServiceOptions {
   now?: () => Date
 }
 
+export interface HotWalletStatus {
+  address: string
+  /** Confirmed and not reserved: what the next payout can spend. */
+  spendableSats: number
+  unconfirmedSats: number
+  outputs: number
+  queuedWithdrawals: number
+  queuedSats: number
+  inFlight: Array<{ id: string; purpose: string; state: string; txid: string; troubles: number }>
+}
+
 export interface TickReport {
   confirmed: number
   failed: number
@@ -175,6 +186,34 @@ export class PayoutService {
     await this.sweep(report)
     if (Object.values(report).some((n) => n > 0)) this.options.logger?.info(report, 'payout tick')
     return report
+  }
+
+  /** What the operator needs to see of the hot wallet: its coins, the queue, and what is in flight. */
+  async status(): Promise<HotWalletStatus> {
+    const { repository, chain } = this.options
+    const [utxos, reserved, queued, live] = await Promise.all([
+      chain.utxos(this.hotWalletAddress),
+      repository.reservedOutpoints(),
+      repository.queued(Number.MAX_SAFE_INTEGER),
+      repository.liveWalletTxs(),
+    ])
+    const free = utxos.filter((u) => !reserved.has(`${u.txid}:${u.vout}`))
+    const sum = (list: readonly { satoshis: number }[]) => list.reduce((total, u) => total + u.satoshis, 0)
+    return {
+      address: this.hotWalletAddress,
+      spendableSats: sum(free.filter((u) => u.height !== null)),
+      unconfirmedSats: sum(free.filter((u) => u.height === null)),
+      outputs: free.length,
+      queuedWithdrawals: queued.length,
+      queuedSats: sum(queued.map((w) => ({ satoshis: w.amountSats }))),
+      inFlight: live.map((t) => ({
+        id: t.id,
+        purpose: t.purpose,
+        state: t.state,
+        txid: t.txid,
+        troubles: t.broadcastAttempts,
+      })),
+    }
   }
 
   // ---- 1. Following transactions ----
