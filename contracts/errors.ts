@@ -61,6 +61,29 @@ export const ERROR_CODES = {
     status: 403,
     message: 'This account is frozen while an admin reviews a reversed deposit.',
   },
+  // Content uploads (contracts/content.ts): each names the rule the file broke; nothing is kept.
+  FILE_MISSING: { status: 400, message: 'Attach the image as the form field "file".' },
+  FILE_EMPTY: { status: 422, message: 'The file is empty.' },
+  FILE_TOO_LARGE: { status: 413, message: 'The file is larger than 10 MB.' },
+  UNSUPPORTED_TYPE: {
+    status: 415,
+    message: 'Only PNG, JPEG and GIF images are accepted (judged by content).',
+  },
+  IMAGE_CORRUPT: { status: 422, message: 'The image is corrupt or truncated and cannot be decoded.' },
+  IMAGE_DECODE_TIMEOUT: { status: 422, message: 'The image took too long to decode.' },
+  IMAGE_TOO_SMALL: { status: 422, message: 'The short side of the image is below 1080 pixels.' },
+  ASPECT_RATIO_UNSUPPORTED: {
+    status: 422,
+    message: 'The aspect ratio must be 16:9, 4:3 or 1:1 (within 1%, either orientation).',
+  },
+  IMAGE_TOO_MANY_PIXELS: { status: 422, message: 'The image has too many pixels (a decompression bomb?).' },
+  TOO_MANY_FRAMES: { status: 422, message: 'The animated GIF has too many frames.' },
+  DUPLICATE_MEME: { status: 409, message: 'This exact image was uploaded before.' },
+  CREATOR_INVALID: { status: 400, message: 'The creator must be a BSV address or a compressed public key.' },
+  TITLE_INVALID: { status: 400, message: 'The title must be 1 to 120 characters.' },
+  TAGS_INVALID: { status: 400, message: 'At most 10 tags of 1 to 32 letters, digits, dashes or spaces.' },
+  MEME_NOT_REVIEWABLE: { status: 409, message: 'This meme is not in a state that allows this action.' },
+  MEDIA_TOKEN_INVALID: { status: 403, message: 'The media link has expired or is not valid.' },
   // Anchoring (contracts/proofs.ts): a record exists but no anchor transaction holds it yet.
   NOT_ANCHORED_YET: {
     status: 409,

@@ -58,6 +58,16 @@ export interface Config {
     /** Fee rate of every transaction the platform builds (payouts, sweeps, anchors), sats per 1000 bytes. */
     networkFeeRateSatsPerKb: number
   }
+  content: {
+    /** SPEC 4: approved memes a round takes from the queue. */
+    memesPerRound: number
+    /** SPEC 4: the short side of an upload, at least. */
+    minShortSidePx: number
+    /** Transformation attempts before a meme goes to review. */
+    transformAttempts: number
+    /** Concurrent transformations in this process (0: this process runs none). */
+    transformWorkers: number
+  }
   rateLimit: {
     apiRequestsPerMinute: number
     wsMessagesPerSecond: number
@@ -202,6 +212,26 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     default: '30',
     description: 'Seconds of viewing reserved per hold on a watch session (5-600).',
   },
+  {
+    name: 'MEMES_PER_ROUND',
+    default: '20',
+    description: 'Approved memes each round takes from the queue (1-100).',
+  },
+  {
+    name: 'MIN_SHORT_SIDE_PX',
+    default: '1080',
+    description: 'Smallest short side of an uploaded image in pixels (64-4320).',
+  },
+  {
+    name: 'TRANSFORM_ATTEMPTS',
+    default: '3',
+    description: 'Transformation attempts before a meme goes to review (1-10).',
+  },
+  {
+    name: 'TRANSFORM_WORKERS',
+    default: '1',
+    description: 'Transformations this process runs at once (0-8; 0 leaves them to other processes).',
+  },
   { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
   { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
 ]
@@ -336,6 +366,12 @@ export function loadConfig(env: Env = process.env): Config {
     ledger: {
       flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),
       holdSeconds: r.int('HOLD_SECONDS', 30, 5, 600),
+    },
+    content: {
+      memesPerRound: r.int('MEMES_PER_ROUND', 20, 1, 100),
+      minShortSidePx: r.int('MIN_SHORT_SIDE_PX', 1080, 64, 4320),
+      transformAttempts: r.int('TRANSFORM_ATTEMPTS', 3, 1, 10),
+      transformWorkers: r.int('TRANSFORM_WORKERS', 1, 0, 8),
     },
     rateLimit: {
       apiRequestsPerMinute: r.int('RATE_LIMIT_API_PER_MIN', 1000, 1, 1_000_000),

@@ -22,6 +22,7 @@ import {
 } from './bootstrap.ts'
 import { type Chain, openChain } from './chain.ts'
 import type { Config } from './config.ts'
+import { startContent } from './content.ts'
 import { type App, buildApp } from './http/app.ts'
 import { adminWalletRoutes } from './http/routes/admin-wallet.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
@@ -49,6 +50,7 @@ interface Running {
   sync: BlockSync
   stopDeposits: () => Promise<void>
   stopPayouts: () => Promise<void>
+  stopContent: () => Promise<void>
   app?: App
   keepAlive?: NodeJS.Timeout
 }
@@ -133,6 +135,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
     logger,
   })
+  const content = await startContent({ config, db, bus, keys, logger })
   chain.start()
   sync.start()
   const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
@@ -146,6 +149,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       sync,
       stopDeposits,
       stopPayouts,
+      stopContent: content.stop,
       keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS),
     }
   }
@@ -167,6 +171,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
         feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
       }),
       adminWalletRoutes({ deposits: depositsRepository, payouts }),
+      content.routes,
       ...anchorRoutes,
     ],
   })
@@ -175,7 +180,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, chain, sync, stopDeposits, stopPayouts, app }
+  return { db, chain, sync, stopDeposits, stopPayouts, stopContent: content.stop, app }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -196,6 +201,7 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       await running.sync.stop()
       await running.stopDeposits()
       await running.stopPayouts()
+      await running.stopContent()
       await running.chain.close()
       await running.db.close()
       logger.info('stopped')

@@ -12,6 +12,8 @@ import type { BlockHeader } from '../chain/source.ts'
 export interface BusTopics {
   'chain.block': BlockHeader
   'chain.reorg': { ancestorHeight: number; removed: BlockHeader[]; added: BlockHeader[] }
+  /** A meme changed state, or its job made progress (0..1; null when no job runs on it). */
+  'content.meme': { memeId: string; progress: number | null }
 }
 
 export type Topic = keyof BusTopics

@@ -202,7 +202,74 @@ export interface WithdrawalsTable {
   refunded_at: NullableTimestamp
 }
 
+export type MemeState =
+  | 'validated'
+  | 'transforming'
+  | 'checked'
+  | 'in_review'
+  | 'approved'
+  | 'assigned'
+  | 'rejected'
+
+/** JSON columns are written as text and read back parsed. */
+type Json<T> = ColumnType<T, string, string>
+
+/** One uploaded meme; see migration 0007. */
+export interface MemesTable {
+  id: string
+  creator_user_id: string
+  title: string
+  tags: Json<string[]>
+  state: MemeState
+  original_sha256: string
+  original_format: string
+  original_width: number
+  original_height: number
+  original_bytes: number
+  stored_sha256: string
+  stored_ext: string
+  phash: string
+  near_duplicate_of: string | null
+  animation: ColumnType<unknown | null, string | null | undefined, string | null>
+  quality: ColumnType<unknown | null, string | null | undefined, string | null>
+  problems: ColumnType<string[], string | undefined, string>
+  attempts: ColumnType<number, number | undefined, number>
+  review_reason: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  approved_at: NullableTimestamp
+  assigned_round: number | null
+}
+
+export interface MediaFilesTable {
+  sha256: string
+  ext: string
+  visibility: 'public' | 'protected'
+  bytes: number
+  created_at: Timestamp
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'dead'
+
+export interface JobsTable {
+  id: string
+  queue: string
+  payload: Json<unknown>
+  state: ColumnType<JobState, JobState | undefined, JobState>
+  attempts: ColumnType<number, number | undefined, number>
+  max_attempts: number
+  run_at: Timestamp
+  locked_by: string | null
+  locked_until: NullableTimestamp
+  last_error: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface Database {
+  memes: MemesTable
+  jobs: JobsTable
+  media_files: MediaFilesTable
   wallet_txs: WalletTxsTable
   wallet_tx_inputs: WalletTxInputsTable
   withdrawals: WithdrawalsTable

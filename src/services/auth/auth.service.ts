@@ -223,6 +223,7 @@ export class AuthService {
   ): Promise<StoredUser> {
     let user =
       (await users.findByIdentityKey(signer.identityKey)) ??
+      (await this.claimAddressOnlyUser(users, signer)) ??
       (await users.insertIfAbsent({
         id: randomUUID(),
         identityKey: signer.identityKey,
@@ -238,6 +239,20 @@ export class AuthService {
       assert(user !== undefined, 'a user is never deleted')
     }
     return user
+  }
+
+  /**
+   * A creator named by address at upload, signing in for the first time: the row becomes theirs
+   * (their identity key is recorded), so their memes and earnings are already there.
+   */
+  private async claimAddressOnlyUser(
+    users: UsersRepository,
+    signer: { identityKey: string; address: string | null },
+  ): Promise<StoredUser | undefined> {
+    if (signer.address === null) return undefined
+    const waiting = await users.findAddressOnly(signer.address)
+    if (!waiting) return undefined
+    return (await users.setIdentityKeyIfUnset(waiting.id, signer.identityKey)) ?? undefined
   }
 
   private sessionUser(user: StoredUser): SessionUser {

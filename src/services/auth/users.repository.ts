@@ -55,6 +55,47 @@ export class UsersRepository {
     return maybeStoredUser(row)
   }
 
+  /** A user known so far by address only: a creator named at upload who has not signed in yet. */
+  async findAddressOnly(address: string): Promise<StoredUser | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('address', '=', address)
+      .where('identity_key', 'is', null)
+      .executeTakeFirst()
+    return maybeStoredUser(row)
+  }
+
+  async findByAddress(address: string): Promise<StoredUser | undefined> {
+    return maybeStoredUser(
+      await this.db.selectFrom('users').selectAll().where('address', '=', address).executeTakeFirst(),
+    )
+  }
+
+  /** Records the identity key of a user known by address only; returns the row as it is after. */
+  async setIdentityKeyIfUnset(id: string, identityKey: string): Promise<StoredUser | undefined> {
+    const row = await this.db
+      .updateTable('users')
+      .set({ identity_key: identityKey })
+      .where('id', '=', id)
+      .where('identity_key', 'is', null)
+      .returningAll()
+      .executeTakeFirst()
+    return maybeStoredUser(row)
+  }
+
+  /** A creator by address: inserted unless a user has that address; returns the row either way. */
+  async insertAddressOnlyIfAbsent(id: string, address: string, createdAt: Date): Promise<StoredUser> {
+    await this.db
+      .insertInto('users')
+      .values({ id, address, identity_key: null, role: 'viewer', created_at: createdAt })
+      .onConflict((conflict) => conflict.column('address').doNothing())
+      .execute()
+    const user = await this.findByAddress(address)
+    if (!user) throw new Error(`the user with address ${address} exists after insert-if-absent`)
+    return user
+  }
+
   /** Inserts the user unless one with the same identity key exists; returns the new row, if any. */
   async insertIfAbsent(user: NewUser): Promise<StoredUser | undefined> {
     const role =

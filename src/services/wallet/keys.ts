@@ -8,6 +8,7 @@
  * SPEC 10: the key is never logged, served or put in an error message. This class holds it in a
  * private field and has no method that returns it, and its errors name only the variable.
  */
+import { createHmac } from 'node:crypto'
 import { constants } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -97,6 +98,17 @@ export class WalletKeys {
 
   hotWalletAddress(): string {
     return this.hotWalletPrivateKey().toPublicKey().toAddress(this.addressPrefix)
+  }
+
+  /**
+   * A 32-byte secret for `purpose` (e.g. signing media links), the same in every process that
+   * shares the master key and unrelated to any spending key: HMAC-SHA256 keyed by the master
+   * private key.
+   */
+  secretFor(purpose: string): Buffer {
+    return createHmac('sha256', Buffer.from(this.#master.privKey.toArray()))
+      .update(`memepool:${purpose}`)
+      .digest()
   }
 
   /** Keeps the key out of anything that stringifies or inspects this object. */

@@ -5,6 +5,7 @@ import * as m0003 from './0003_auth.ts'
 import * as m0004 from './0004_wallet.ts'
 import * as m0005 from './0005_anchors.ts'
 import * as m0006 from './0006_withdrawals.ts'
+import * as m0007 from './0007_content.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_wallet': m0004,
   '0005_anchors': m0005,
   '0006_withdrawals': m0006,
+  '0007_content': m0007,
 }
 
 export const migrationProvider: MigrationProvider = {
