@@ -11,7 +11,8 @@ import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core'
+import { BSM, type PrivateKey, Utils } from '@bsv/sdk'
+import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'browser')
@@ -260,4 +261,26 @@ export function recordRequests(page: Page): string[] {
     sent.push(`${request.method()} ${request.url()}\n${request.postData() ?? ''}`),
   )
   return sent
+}
+
+/** A Yours Wallet v4 provider whose key lives in this test process (as in auth.test.ts). */
+export async function injectYours(context: BrowserContext, key: PrivateKey) {
+  await context.exposeFunction('memepoolTestYoursSign', (message: string) => ({
+    address: key.toAddress(),
+    pubKey: key.toPublicKey().toString(),
+    sig: BSM.sign(Utils.toArray(message, 'utf8'), key, 'base64'),
+    message,
+  }))
+  await context.addInitScript((identityKey) => {
+    type Exposed = { memepoolTestYoursSign(message: string): Promise<unknown> }
+    Object.assign(window, {
+      yours: {
+        isReady: true,
+        connect: async () => identityKey,
+        isConnected: async () => true,
+        signMessage: ({ message }: { message: string }) =>
+          (window as unknown as Exposed).memepoolTestYoursSign(message),
+      },
+    })
+  }, key.toPublicKey().toString())
 }

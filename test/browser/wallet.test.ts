@@ -13,13 +13,14 @@
  * Screenshots: test-results/browser/wallet-*.png.
  */
 
-import { BSM, PrivateKey, Utils } from '@bsv/sdk'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { PrivateKey } from '@bsv/sdk'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { WalletResponse } from '../../contracts/wallet.ts'
 import {
   documentWidth,
   ensureWebBuild,
+  injectYours,
   launchBrowser,
   type RunningServer,
   screenshot,
@@ -41,28 +42,6 @@ const CREDITED_SHOWN_MS = 40_000
 
 let server: RunningServer
 let browser: Browser
-
-/** A Yours Wallet v4 provider whose key lives in this test process (as in auth.test.ts). */
-async function injectYours(context: BrowserContext, key: PrivateKey) {
-  await context.exposeFunction('memepoolTestYoursSign', (message: string) => ({
-    address: key.toAddress(),
-    pubKey: key.toPublicKey().toString(),
-    sig: BSM.sign(Utils.toArray(message, 'utf8'), key, 'base64'),
-    message,
-  }))
-  await context.addInitScript((identityKey) => {
-    type Exposed = { memepoolTestYoursSign(message: string): Promise<unknown> }
-    Object.assign(window, {
-      yours: {
-        isReady: true,
-        connect: async () => identityKey,
-        isConnected: async () => true,
-        signMessage: ({ message }: { message: string }) =>
-          (window as unknown as Exposed).memepoolTestYoursSign(message),
-      },
-    })
-  }, key.toPublicKey().toString())
-}
 
 async function openSignedIn(viewport: { width: number; height: number }, options: { clipboard: boolean }) {
   const context = await browser.newContext({ viewport, baseURL: server.baseUrl })

@@ -4,9 +4,12 @@
  * navigation keeps working.
  */
 import { createBrowserRouter } from 'react-router'
+import { AdminLayout } from '../features/admin/AdminLayout.tsx'
 import { AdminPage } from '../features/admin/AdminPage.tsx'
+import { MemeReviewPage } from '../features/admin/MemeReviewPage.tsx'
 import { EarningsPage } from '../features/earnings/EarningsPage.tsx'
 import { MarketPage } from '../features/market/MarketPage.tsx'
+import { ProofPage } from '../features/proofs/ProofPage.tsx'
 import { LiveRoundPage } from '../features/rounds/LiveRoundPage.tsx'
 import { RoundHistoryPage } from '../features/rounds/RoundHistoryPage.tsx'
 import { Layout } from '../features/shell/Layout.tsx'
@@ -32,10 +35,19 @@ export function makeRouter() {
             { index: true, element: <LiveRoundPage /> },
             { path: 'watch/:memeId', element: <WatchPage /> },
             { path: 'wallet', element: <WalletPage /> },
+            { path: 'proofs/transfers/:id', element: <ProofPage /> },
             { path: 'market', element: <MarketPage /> },
             { path: 'earnings', element: <EarningsPage /> },
             { path: 'rounds', element: <RoundHistoryPage /> },
-            { path: 'admin', element: <AdminPage /> },
+            {
+              // One layout for the admin pages, which holds the pipeline's live event stream.
+              path: 'admin',
+              element: <AdminLayout />,
+              children: [
+                { index: true, element: <AdminPage /> },
+                { path: 'memes/:id', element: <MemeReviewPage /> },
+              ],
+            },
             { path: '*', element: <NotFoundPage /> },
           ],
         },

@@ -1,48 +1,17 @@
 /**
- * The user's own deposit address, in full and in monospace, with a Copy button. Copying says so
- * where the button is; without clipboard access it asks the user to select the address instead.
+ * The user's own deposit address, in full and in monospace, as a QR code for a phone wallet to
+ * scan, and with a Copy button. The QR code holds the plain address, which every wallet reads.
  */
-import { useEffect, useState } from 'react'
+import { useMemo } from 'react'
+import { renderSVG } from 'uqr'
 import { formatInteger } from '../../components/format.ts'
+import { CopyButton } from './CopyButton.tsx'
 
-/** Long enough to read, short enough that a second copy shows a fresh confirmation. */
-const COPIED_SHOWN_MS = 3_000
+/** Modules of white around the code: scanners need a quiet zone to find it. */
+const QR_BORDER_MODULES = 2
 
-type CopyOutcome = 'idle' | 'copied' | 'unavailable'
-
-const COPY_MESSAGES: Record<Exclude<CopyOutcome, 'idle'>, string> = {
-  copied: 'Copied',
-  unavailable: 'Copying is not available here. Select the address and copy it yourself.',
-}
-
-async function copyText(text: string): Promise<boolean> {
-  if (!navigator.clipboard?.writeText) return false
-  try {
-    await navigator.clipboard.writeText(text)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function CopyButton({ text }: { text: string }) {
-  const [outcome, setOutcome] = useState<CopyOutcome>('idle')
-  useEffect(() => {
-    if (outcome !== 'copied') return
-    const timer = setTimeout(() => setOutcome('idle'), COPIED_SHOWN_MS)
-    return () => clearTimeout(timer)
-  }, [outcome])
-  const onCopyClicked = async () => setOutcome((await copyText(text)) ? 'copied' : 'unavailable')
-  return (
-    <div className="wallet-copy">
-      <button type="button" className="button button-secondary" onClick={onCopyClicked}>
-        Copy address
-      </button>
-      <output className="wallet-copy-status" data-outcome={outcome} aria-live="polite">
-        {outcome === 'idle' ? '' : COPY_MESSAGES[outcome]}
-      </output>
-    </div>
-  )
+function qrCodeDataUrl(text: string): string {
+  return `data:image/svg+xml,${encodeURIComponent(renderSVG(text, { border: QR_BORDER_MODULES }))}`
 }
 
 interface DepositAddressProps {
@@ -52,20 +21,31 @@ interface DepositAddressProps {
 
 export function DepositAddress({ address, requiredConfirmations }: DepositAddressProps) {
   const unit = requiredConfirmations === 1 ? 'confirmation' : 'confirmations'
+  const qrCode = useMemo(() => qrCodeDataUrl(address), [address])
   return (
     <div className="wallet-address">
       <h3 className="wallet-subheading">Your deposit address</h3>
-      <p className="wallet-address-value mono break-anywhere" id="deposit-address">
-        {address}
-      </p>
-      <CopyButton text={address} />
-      <p className="wallet-address-note">
-        Send BSV to this address from any wallet. A deposit is credited to your balance after{' '}
-        <strong>
-          {formatInteger(requiredConfirmations)} {unit}
-        </strong>
-        .
-      </p>
+      <div className="wallet-address-layout">
+        <img className="wallet-qr" src={qrCode} alt="QR code of your deposit address" />
+        <div className="wallet-address-text">
+          <p className="wallet-address-value mono break-anywhere" id="deposit-address">
+            {address}
+          </p>
+          <CopyButton
+            text={address}
+            label="Copy address"
+            unavailableMessage="Copying is not available here. Select the address and copy it yourself."
+          />
+          <p className="wallet-address-note">
+            Send BSV to this address from any wallet, or scan the code with one. A deposit is credited to your
+            balance after{' '}
+            <strong>
+              {formatInteger(requiredConfirmations)} {unit}
+            </strong>
+            .
+          </p>
+        </div>
+      </div>
     </div>
   )
 }

@@ -1,3 +1,6 @@
+import { useState } from 'react'
+import type { WalletResponse } from '../../../../contracts/wallet.ts'
+import type { WithdrawalView } from '../../../../contracts/withdrawals.ts'
 import { useGetInfoQuery } from '../../app/api.ts'
 import { useAppDispatch } from '../../app/hooks.ts'
 import { EmptyState } from '../../components/EmptyState.tsx'
@@ -13,16 +16,32 @@ import { BalanceCards } from './BalanceCards.tsx'
 import { DepositAddress } from './DepositAddress.tsx'
 import { DepositList } from './DepositList.tsx'
 import { FaucetForm } from './FaucetForm.tsx'
-import { useWallet } from './walletApi.ts'
+import { HistoryPanel } from './HistoryPanel.tsx'
+import { WithdrawalList } from './WithdrawalList.tsx'
+import { WithdrawForm } from './WithdrawForm.tsx'
+import { useWallet, useWithdrawals } from './walletApi.ts'
 import './wallet.css'
 
-function BalanceAndDeposits() {
+const BALANCE_TITLE = 'Balance and deposits'
+
+function WalletSections() {
   const { data: session, isLoading } = useMeQuery()
-  const dispatch = useAppDispatch()
-  if (isLoading) return <p className="status-muted">Checking who is signed in…</p>
-  if (!session) {
+  if (isLoading) {
     return (
-      <>
+      <Section title={BALANCE_TITLE}>
+        <p className="status-muted">Checking who is signed in…</p>
+      </Section>
+    )
+  }
+  if (!session) return <SignedOutWallet />
+  return <SignedInWallet signedInAs={identityOf(session.user)} />
+}
+
+function SignedOutWallet() {
+  const dispatch = useAppDispatch()
+  return (
+    <>
+      <Section title={BALANCE_TITLE}>
         <EmptyState title="No wallet connected">
           connect a wallet to sign in. Your balance, your own deposit address and your deposits then appear
           here.
@@ -38,44 +57,72 @@ function BalanceAndDeposits() {
             Connect a wallet
           </button>
         </p>
-      </>
-    )
-  }
-  return <SignedInWallet signedInAs={identityOf(session.user)} />
+      </Section>
+      <Section title="Withdraw">
+        <WithdrawalRule />
+      </Section>
+      <Section title="History">
+        <p>
+          Once you are signed in, every movement of your balance is listed here, newest first, each with its
+          proof on chain.
+        </p>
+      </Section>
+    </>
+  )
 }
 
 function SignedInWallet({ signedInAs }: { signedInAs: string }) {
   const { data: wallet, error, isLoading } = useWallet()
   const { data: info } = useGetInfoQuery()
-  if (isLoading) return <p className="status-muted">Loading your wallet…</p>
-  if (!wallet) return <QueryError what="your wallet" error={error} />
+  if (!wallet) {
+    return (
+      <Section title={BALANCE_TITLE}>
+        {isLoading ? (
+          <p className="status-muted">Loading your wallet…</p>
+        ) : (
+          <QueryError what="your wallet" error={error} />
+        )}
+      </Section>
+    )
+  }
   return (
     <>
-      <p>
-        Signed in as <span className="mono break-anywhere">{signedInAs}</span>.
-      </p>
-      {wallet.frozen && <FrozenNotice />}
-      <BalanceCards balance={wallet.balance} />
-      <div className="wallet-deposit-panel">
-        <DepositAddress
-          address={wallet.depositAddress}
-          requiredConfirmations={wallet.requiredConfirmations}
-        />
-      </div>
-      {info?.chain === 'devnet' && (
-        <section className="wallet-block" aria-labelledby="faucet-heading">
-          <h3 className="wallet-subheading" id="faucet-heading">
-            Get test coins
+      <Section title={BALANCE_TITLE}>
+        <p>
+          Signed in as <span className="mono break-anywhere">{signedInAs}</span>.
+        </p>
+        {wallet.frozen && <FrozenNotice />}
+        <BalanceCards balance={wallet.balance} />
+        <div className="wallet-deposit-panel">
+          <DepositAddress
+            address={wallet.depositAddress}
+            requiredConfirmations={wallet.requiredConfirmations}
+          />
+        </div>
+        {info?.chain === 'devnet' && (
+          <section className="wallet-block" aria-labelledby="faucet-heading">
+            <h3 className="wallet-subheading" id="faucet-heading">
+              Get test coins
+            </h3>
+            <FaucetForm
+              address={wallet.depositAddress}
+              requiredConfirmations={wallet.requiredConfirmations}
+            />
+          </section>
+        )}
+        <section className="wallet-block" aria-labelledby="deposits-heading">
+          <h3 className="wallet-subheading" id="deposits-heading">
+            Deposits
           </h3>
-          <FaucetForm address={wallet.depositAddress} requiredConfirmations={wallet.requiredConfirmations} />
+          <DepositList deposits={wallet.deposits} requiredConfirmations={wallet.requiredConfirmations} />
         </section>
-      )}
-      <section className="wallet-block" aria-labelledby="deposits-heading">
-        <h3 className="wallet-subheading" id="deposits-heading">
-          Deposits
-        </h3>
-        <DepositList deposits={wallet.deposits} requiredConfirmations={wallet.requiredConfirmations} />
-      </section>
+      </Section>
+      <Section title="Withdraw">
+        <Withdraw wallet={wallet} />
+      </Section>
+      <Section title="History">
+        <HistoryPanel />
+      </Section>
     </>
   )
 }
@@ -89,6 +136,53 @@ function FrozenNotice() {
   )
 }
 
+/** Why the form is not shown, when it would refuse every amount anyway; null when it can be used. */
+function withdrawBlockedBy(wallet: WalletResponse, minimumSats: number): string | null {
+  if (wallet.frozen) return 'Withdrawals are paused while your wallet is frozen.'
+  if (wallet.balance.availableSats < minimumSats) {
+    return `Your available balance of ${formatSats(wallet.balance.availableSats)} is below the smallest withdrawal, ${formatSats(minimumSats)}. Deposit some BSV first.`
+  }
+  return null
+}
+
+function RequestedNotice({ withdrawal }: { withdrawal: WithdrawalView }) {
+  return (
+    <p className="withdraw-requested" role="status">
+      Withdrawal of {formatSats(withdrawal.amountSats)} requested: {formatSats(withdrawal.receiveSats)} go to{' '}
+      <span className="mono break-anywhere">{withdrawal.address}</span> with the next payout batch.
+    </p>
+  )
+}
+
+function Withdraw({ wallet }: { wallet: WalletResponse }) {
+  const { data, error, isLoading } = useWithdrawals()
+  // Kept here, not in the form: a withdrawal can take the balance below the minimum, which
+  // replaces the form, and the confirmation must stay.
+  const [requested, setRequested] = useState<WithdrawalView | null>(null)
+  if (isLoading) return <p className="status-muted">Loading your withdrawals…</p>
+  if (!data) return <QueryError what="your withdrawals" error={error} />
+  const blockedBy = withdrawBlockedBy(wallet, data.minimumSats)
+  return (
+    <>
+      {blockedBy === null ? (
+        <WithdrawForm
+          limits={{ minimumSats: data.minimumSats, availableSats: wallet.balance.availableSats }}
+          onRequested={setRequested}
+        />
+      ) : (
+        <p className="wallet-withdraw-blocked">{blockedBy}</p>
+      )}
+      {requested && <RequestedNotice withdrawal={requested} />}
+      <section className="wallet-block" aria-labelledby="withdrawals-heading">
+        <h3 className="wallet-subheading" id="withdrawals-heading">
+          Your withdrawals
+        </h3>
+        <WithdrawalList withdrawals={data.withdrawals} />
+      </section>
+    </>
+  )
+}
+
 function WithdrawalRule() {
   const { data: info } = useGetInfoQuery()
   if (!info) return null
@@ -96,7 +190,7 @@ function WithdrawalRule() {
     <p>
       Withdrawals go to any BSV address, from{' '}
       <span className="figure">{formatSats(info.money.withdrawMinSats)}</span>; the network fee is shown
-      before you confirm.
+      before you confirm. Connect a wallet to withdraw.
     </p>
   )
 }
@@ -107,22 +201,7 @@ export function WalletPage() {
       title="Wallet"
       purpose="Connect a wallet, deposit BSV, follow your balance and history, and withdraw."
     >
-      <Section title="Balance and deposits">
-        <BalanceAndDeposits />
-      </Section>
-      <Section title="History">
-        <EmptyState title="No payments or rewards yet">
-          the views you pay for, your rewards, trades and withdrawals will be listed here, newest first.
-          Deposits are listed under Balance and deposits.
-        </EmptyState>
-      </Section>
-      <Section title="Withdraw">
-        <EmptyState title="Withdrawals are not open yet">
-          sending your balance to a BSV address, with the network fee shown before you confirm and each
-          withdrawal followed until it is confirmed, is the next part of the wallet being built.
-        </EmptyState>
-        <WithdrawalRule />
-      </Section>
+      <WalletSections />
     </Page>
   )
 }
