@@ -239,6 +239,42 @@ export interface MemesTable {
   updated_at: Timestamp
   approved_at: NullableTimestamp
   assigned_round: number | null
+  owner_user_id: string
+}
+
+export type RoundState = 'open' | 'closed' | 'settled'
+
+/** One round per block height; see migration 0008. */
+export interface RoundsTable {
+  height: number
+  block_hash: string
+  state: ColumnType<RoundState, RoundState | undefined, RoundState>
+  params: Json<unknown>
+  opened_at: Timestamp
+  closed_at: NullableTimestamp
+  settled_at: NullableTimestamp
+  settlement: ColumnType<unknown | null, string | null | undefined, string | null>
+}
+
+export interface RoundMemesTable {
+  round_height: number
+  meme_id: string
+  slot: number
+}
+
+export interface RoundMemeStatsTable {
+  round_height: number
+  meme_id: string
+  paid_seconds: ColumnType<number, number | undefined, number>
+  revenue_sats: ColumnType<number, number | undefined, number>
+  reached_seq: number
+}
+
+export interface RoundViewersTable {
+  round_height: number
+  user_id: string
+  paid_seconds: ColumnType<number, number | undefined, number>
+  qualified_seq: number | null
 }
 
 export interface MediaFilesTable {
@@ -270,6 +306,10 @@ export interface Database {
   memes: MemesTable
   jobs: JobsTable
   media_files: MediaFilesTable
+  rounds: RoundsTable
+  round_memes: RoundMemesTable
+  round_meme_stats: RoundMemeStatsTable
+  round_viewers: RoundViewersTable
   wallet_txs: WalletTxsTable
   wallet_tx_inputs: WalletTxInputsTable
   withdrawals: WithdrawalsTable

@@ -34,6 +34,7 @@ export interface QualityRecord {
 export interface Meme {
   id: string
   creatorUserId: string
+  ownerUserId: string
   creatorAddress: string | null
   creatorIdentityKey: string | null
   title: string
@@ -87,6 +88,7 @@ function toMeme(row: MemeRow): Meme {
   return {
     id: row.id,
     creatorUserId: row.creator_user_id,
+    ownerUserId: row.owner_user_id,
     creatorAddress: row.creator_address,
     creatorIdentityKey: row.creator_identity_key,
     title: row.title,
@@ -191,6 +193,8 @@ export class MemesRepository {
       .values({
         id: meme.id,
         creator_user_id: meme.creatorUserId,
+        // The creator owns a meme until it is sold.
+        owner_user_id: meme.creatorUserId,
         title: meme.title,
         tags: JSON.stringify(meme.tags),
         state: 'validated',

@@ -6,6 +6,7 @@ import * as m0004 from './0004_wallet.ts'
 import * as m0005 from './0005_anchors.ts'
 import * as m0006 from './0006_withdrawals.ts'
 import * as m0007 from './0007_content.ts'
+import * as m0008 from './0008_rounds.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_anchors': m0005,
   '0006_withdrawals': m0006,
   '0007_content': m0007,
+  '0008_rounds': m0008,
 }
 
 export const migrationProvider: MigrationProvider = {
