@@ -214,6 +214,11 @@ export class Ledger {
         trx,
         transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]),
       )
+      // A concurrent writer of the same transfers may have committed while we waited for the
+      // locks: its balances are what we read now, so its transfers must count as ours ('exists'),
+      // not as a payment the new balance cannot cover.
+      const recordedMeanwhile = await findRecorded(trx, transfers)
+      if (recordedMeanwhile) return recordedMeanwhile
       const deltas = new Map<string, number>()
       for (const [index, t] of transfers.entries()) {
         const debit = accounts.get(t.debitAccountId)
