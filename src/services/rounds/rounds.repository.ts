@@ -69,16 +69,6 @@ export class RoundsRepository {
     return row && toRound(row)
   }
 
-  async recent(limit: number): Promise<Round[]> {
-    const rows = await this.db
-      .selectFrom('rounds')
-      .selectAll()
-      .orderBy('height', 'desc')
-      .limit(limit)
-      .execute()
-    return rows.map(toRound)
-  }
-
   /** Closed rounds waiting for settlement that closed by `closedBy`, oldest first. */
   async closedBy(closedBy: Date): Promise<Round[]> {
     const rows = await this.db

@@ -194,7 +194,7 @@ export class PayoutService {
     const [utxos, reserved, queued, live] = await Promise.all([
       chain.utxos(this.hotWalletAddress),
       repository.reservedOutpoints(),
-      repository.queued(Number.MAX_SAFE_INTEGER),
+      repository.queuedTotals(),
       repository.liveWalletTxs(),
     ])
     const free = utxos.filter((u) => !reserved.has(`${u.txid}:${u.vout}`))
@@ -204,8 +204,8 @@ export class PayoutService {
       spendableSats: sum(free.filter((u) => u.height !== null)),
       unconfirmedSats: sum(free.filter((u) => u.height === null)),
       outputs: free.length,
-      queuedWithdrawals: queued.length,
-      queuedSats: sum(queued.map((w) => ({ satoshis: w.amountSats }))),
+      queuedWithdrawals: queued.count,
+      queuedSats: queued.sats,
       inFlight: live.map((t) => ({
         id: t.id,
         purpose: t.purpose,

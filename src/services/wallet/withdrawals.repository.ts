@@ -176,6 +176,16 @@ export class WithdrawalsRepository {
     return rows.map(toWithdrawal)
   }
 
+  /** How many withdrawals wait for a payout, and their sum. */
+  async queuedTotals(): Promise<{ count: number; sats: number }> {
+    const row = await sql<{ count: number; total: string }>`
+      select count(*)::int as count, coalesce(sum(amount_sats), 0)::text as total
+      from withdrawals where state = 'requested' and wallet_tx_id is null`
+      .execute(this.db)
+      .then((r) => r.rows[0])
+    return { count: row?.count ?? 0, sats: satsFromDb(row?.total, 'queued withdrawals') }
+  }
+
   async ofWalletTx(walletTxId: string): Promise<Withdrawal[]> {
     const rows = await this.withdrawalsWithTxid().where('w.wallet_tx_id', '=', walletTxId).execute()
     return rows.map(toWithdrawal)

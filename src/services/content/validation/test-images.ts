@@ -103,7 +103,7 @@ function pngChunk(type: string, data: Buffer): Buffer {
 
 /**
  * A PNG of a few dozen bytes whose IHDR (with a valid CRC) claims `widthPx` x `heightPx` RGB
- * pixels: a decompression bomb's header. The image data is a stub; decoding would fail, so a
+ * pixels: a decompression bomb's header. The image data is a few meaningless bytes; decoding would fail, so a
  * validator must refuse it from the header alone.
  */
 export function pngClaimingSize(widthPx: number, heightPx: number): Buffer {

@@ -146,7 +146,7 @@ describe('validateImage refuses', () => {
   it('a tiny PNG whose header claims 100000 x 100000 pixels: IMAGE_TOO_MANY_PIXELS, before decoding', async () => {
     const bomb = pngClaimingSize(100_000, 100_000)
     expect(bomb.length).toBeLessThan(100)
-    // Its image data is a stub, so had the validator decoded it the answer would be IMAGE_CORRUPT.
+    // Its image data is a few meaningless bytes, so had the validator decoded it the answer would be IMAGE_CORRUPT.
     const result = await expectRefused('bomb.png', bomb, 'IMAGE_TOO_MANY_PIXELS')
     expect(!result.ok && result.detail).toContain('10000000000 pixels')
   })
