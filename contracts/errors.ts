@@ -84,6 +84,11 @@ export const ERROR_CODES = {
   TAGS_INVALID: { status: 400, message: 'At most 10 tags of 1 to 32 letters, digits, dashes or spaces.' },
   MEME_NOT_REVIEWABLE: { status: 409, message: 'This meme is not in a state that allows this action.' },
   MEDIA_TOKEN_INVALID: { status: 403, message: 'The media link has expired or is not valid.' },
+  // Watching (contracts/watch.ts).
+  MEME_NOT_WATCHABLE: { status: 409, message: 'This meme cannot be watched (not published yet).' },
+  WATCH_SESSION_NOT_FOUND: { status: 404, message: 'There is no such watch session of yours.' },
+  WATCH_SESSION_ENDED: { status: 409, message: 'This watch session has ended; start a new one.' },
+  WATCH_TOO_MANY_SESSIONS: { status: 429, message: 'You have too many watch sessions open at once.' },
   // Anchoring (contracts/proofs.ts): a record exists but no anchor transaction holds it yet.
   NOT_ANCHORED_YET: {
     status: 409,

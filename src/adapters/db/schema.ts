@@ -277,6 +277,33 @@ export interface RoundViewersTable {
   qualified_seq: number | null
 }
 
+export type WatchSessionState = 'active' | 'ended'
+
+export interface WatchSessionsTable {
+  id: string
+  user_id: string
+  meme_id: string
+  hold_id: string
+  state: ColumnType<WatchSessionState, WatchSessionState | undefined, WatchSessionState>
+  rate_sats: number
+  confirmed_seconds: ColumnType<number, number | undefined, number>
+  charged_seconds: ColumnType<number, number | undefined, number>
+  charged_sats: ColumnType<number, number | undefined, number>
+  end_reason: string | null
+  started_at: Timestamp
+  ended_at: Timestamp | null
+}
+
+export interface NotificationsTable {
+  id: Generated<number>
+  user_id: string
+  kind: string
+  dedupe_key: string
+  data: ColumnType<unknown, string, string>
+  created_at: Timestamp
+  read_at: Timestamp | null
+}
+
 export interface MediaFilesTable {
   sha256: string
   ext: string
@@ -310,6 +337,8 @@ export interface Database {
   round_memes: RoundMemesTable
   round_meme_stats: RoundMemeStatsTable
   round_viewers: RoundViewersTable
+  watch_sessions: WatchSessionsTable
+  notifications: NotificationsTable
   wallet_txs: WalletTxsTable
   wallet_tx_inputs: WalletTxInputsTable
   withdrawals: WithdrawalsTable

@@ -7,6 +7,7 @@ import * as m0005 from './0005_anchors.ts'
 import * as m0006 from './0006_withdrawals.ts'
 import * as m0007 from './0007_content.ts'
 import * as m0008 from './0008_rounds.ts'
+import * as m0009 from './0009_watching.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_withdrawals': m0006,
   '0007_content': m0007,
   '0008_rounds': m0008,
+  '0009_watching': m0009,
 }
 
 export const migrationProvider: MigrationProvider = {
