@@ -40,6 +40,8 @@ export const WatchEndReason = Type.Union([
   Type.Literal('unconfirmed'),
   Type.Literal('max_duration'),
   Type.Literal('server_stopping'),
+  /** The server that ran the session stopped without ending it; charged time stays charged. */
+  Type.Literal('interrupted'),
 ])
 export type WatchEndReason = Static<typeof WatchEndReason>
 

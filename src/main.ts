@@ -30,6 +30,7 @@ import { walletRoutes } from './http/routes/wallet.ts'
 import { withdrawalRoutes } from './http/routes/withdrawals.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
+import { type Rounds, startRounds } from './rounds.ts'
 import { BlockSync } from './services/chain-sync.ts'
 import { DepositsRepository } from './services/wallet/deposits.repository.ts'
 import { DepositWatcher } from './services/wallet/deposits.ts'
@@ -51,6 +52,7 @@ interface Running {
   stopDeposits: () => Promise<void>
   stopPayouts: () => Promise<void>
   stopContent: () => Promise<void>
+  rounds: Rounds
   app?: App
   keepAlive?: NodeJS.Timeout
 }
@@ -136,6 +138,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger,
   })
   const content = await startContent({ config, db, bus, keys, logger })
+  const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry })
   chain.start()
   sync.start()
   const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
@@ -150,6 +153,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       stopDeposits,
       stopPayouts,
       stopContent: content.stop,
+      rounds,
       keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS),
     }
   }
@@ -172,15 +176,17 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       }),
       adminWalletRoutes({ deposits: depositsRepository, payouts }),
       content.routes,
+      rounds.routes,
       ...anchorRoutes,
     ],
   })
   // The devnet also answers WhatsOnChain's REST API, outside /api/v1, so that any WoC client
   // (ours included) can be pointed at it.
   if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
+  rounds.attach(app.server, app.sessions)
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, chain, sync, stopDeposits, stopPayouts, stopContent: content.stop, app }
+  return { db, chain, sync, stopDeposits, stopPayouts, stopContent: content.stop, rounds, app }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -196,6 +202,8 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       process.exit(1)
     }, SHUTDOWN_TIMEOUT_MS).unref()
     try {
+      // Watch sessions are charged and ended, and WebSockets closed, before the server stops.
+      await running.rounds.stop()
       await running.app?.close()
       clearInterval(running.keepAlive)
       await running.sync.stop()

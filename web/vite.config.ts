@@ -23,11 +23,12 @@ export default defineConfig({
     // The app imports shared types from contracts/ at the repository root.
     fs: { allow: [repoRoot] },
     proxy: {
+      // The WebSocket endpoint lives under /api too; it needs the upgrade forwarded.
+      '/api/v1/ws': { target: serverUrl, ws: true },
       '/api': serverUrl,
       '/ready': serverUrl,
       '/health': serverUrl,
       '/metrics': serverUrl,
-      '/ws': { target: serverUrl, ws: true },
     },
   },
 })

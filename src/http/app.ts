@@ -71,6 +71,13 @@ export interface AppDeps {
   apiRoutes?: readonly ApiRoutes[]
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Resolves session tokens; the WebSocket gateway authenticates its upgrades with it. */
+    sessions: AuthService
+  }
+}
+
 export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 /** Fastify's default, named: JSON bodies are small; uploads will get their own limit. */
@@ -117,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     firstUserIsAdmin: config.databaseUrl === undefined,
     now,
   })
+  app.decorate('sessions', auth)
   // Sessions are resolved before the rate limiter, which counts a signed-in client by user id.
   await registerAuth(app, { sessions: auth })
   registerRateLimit(app, {

@@ -291,6 +291,56 @@ export class Ledger {
   }
 
   /**
+   * extendHold for many holds in one transaction (the top-ups of a billing flush). Each item is
+   * judged as extendHold would, in order, so two holds of one account cannot together take more
+   * than it has available. Results come back in input order.
+   */
+  async extendHolds(
+    items: ReadonlyArray<{ holdId: string; addSats: number; expiresAt: Date }>,
+  ): Promise<LedgerResult[]> {
+    const results: LedgerResult[] = items.map((i) => (isPositiveSats(i.addSats) ? 'ok' : 'invalid_amount'))
+    if (!results.includes('ok')) return results
+    return this.inTransaction(async (trx) => {
+      const final = [...results]
+      const ids = [...new Set(items.map((i) => i.holdId))].sort()
+      const rows = await sql<Selectable<HoldsTable>>`
+        select * from holds where id = any(${textArray(ids)}::text[]) order by id for update`.execute(trx)
+      const holds = new Map(rows.rows.map((r) => [r.id, toHold(r)]))
+      const accounts = await lockAccounts(trx, [...new Set([...holds.values()].map((h) => h.accountId))])
+      const heldDeltas = new Map<string, number>()
+      const updates = new Map<string, { add: number; expiresAt: Date }>()
+      for (const [index, item] of items.entries()) {
+        if (final[index] !== 'ok') continue
+        const hold = holds.get(item.holdId)
+        if (!hold) final[index] = 'hold_not_found'
+        else if (hold.state !== 'open') final[index] = 'hold_closed'
+        else if (hold.expiresAt <= this.now()) final[index] = 'hold_expired'
+        else {
+          const account = accounts.get(hold.accountId)
+          assert(account, 'a hold belongs to an existing account')
+          const available = account.balance - account.held - (heldDeltas.get(hold.accountId) ?? 0)
+          if (!account.allowNegative && available < item.addSats) final[index] = 'insufficient_funds'
+          else {
+            addTo(heldDeltas, hold.accountId, item.addSats)
+            const previous = updates.get(hold.id)
+            updates.set(hold.id, { add: (previous?.add ?? 0) + item.addSats, expiresAt: item.expiresAt })
+          }
+        }
+      }
+      if (updates.size > 0) {
+        const holdIds = [...updates.keys()]
+        await sql`
+          update holds h set amount_sats = h.amount_sats + d.add, expires_at = d.expires_at
+          from unnest(${textArray(holdIds)}::text[], ${bigintArray(holdIds.map((id) => updates.get(id)!.add))}::bigint[],
+                      ${holdIds.map((id) => updates.get(id)!.expiresAt.toISOString())}::timestamptz[]) as d(id, add, expires_at)
+          where h.id = d.id`.execute(trx)
+        await applyAccountDeltas(trx, new Map(), heldDeltas)
+      }
+      return final
+    })
+  }
+
+  /**
    * Ends a hold: what it posted is settled from the account by one transfer, and the rest is
    * freed. `closed` is the normal end of a session, `voided` a cancellation, `expired` the
    * sweeper's doing; all three settle the same way. A second release answers 'exists'.
@@ -365,8 +415,13 @@ export class Ledger {
    * conditional update adds each posting to its hold (refusing closed, expired, exhausted and
    * already-posted ones in the same statement), then each stream's increase is split by the
    * quota method and credited from the view clearing account. Results come back in input order.
+   * `alsoWrite` runs in the same transaction with the postings that were accepted (e.g. the
+   * engagement counters they feed), so those writes happen exactly when the charge does.
    */
-  async postViewSeconds(postings: readonly ViewPosting[]): Promise<PostingResult[]> {
+  async postViewSeconds(
+    postings: readonly ViewPosting[],
+    alsoWrite?: (trx: Trx, accepted: readonly ViewPosting[]) => Promise<void>,
+  ): Promise<PostingResult[]> {
     if (postings.length === 0) return []
     for (const p of postings) assertSplitParams(p.split.params)
     const results: PostingResult[] = postings.map((p) =>
@@ -397,6 +452,7 @@ export class Ledger {
         credits.set(VIEW_CLEARING_ACCOUNT, -postedTotal)
         await lockAccounts(trx, [...credits.keys()])
         await applyAccountDeltas(trx, credits, new Map())
+        if (alsoWrite) await alsoWrite(trx, accepted)
       }
       this.onFault('post:beforeCommit')
       return final

@@ -169,6 +169,33 @@ describe('holds', () => {
     expect(await ctx.available(a)).toBe(10)
   })
 
+  it('are extended in a batch as one by one: two holds of one account never take more than it has', async () => {
+    const a = await ctx.newFundedUser(100)
+    const b = await ctx.newFundedUser(10)
+    const [h1, h2, h3, closed] = [uid('h-'), uid('h-'), uid('h-'), uid('h-')]
+    for (const [id, account] of [
+      [h1, a],
+      [h2, a],
+      [h3, b],
+      [closed, b],
+    ] as const)
+      await ctx.ledger.createHold({ id, accountId: account, amountSats: 5, expiresAt: inAMinute() })
+    await ctx.ledger.releaseHold(closed)
+    const results = await ctx.ledger.extendHolds([
+      { holdId: h1, addSats: 60, expiresAt: inAMinute() },
+      { holdId: h2, addSats: 40, expiresAt: inAMinute() },
+      { holdId: h3, addSats: 5, expiresAt: inAMinute() },
+      { holdId: closed, addSats: 1, expiresAt: inAMinute() },
+      { holdId: 'nope', addSats: 1, expiresAt: inAMinute() },
+      { holdId: h3, addSats: 0, expiresAt: inAMinute() },
+    ])
+    expect(results).toEqual(['ok', 'insufficient_funds', 'ok', 'hold_closed', 'hold_not_found', 'invalid_amount'])
+    expect(await ctx.available(a)).toBe(30)
+    expect(await ctx.available(b)).toBe(0)
+    expect((await ctx.ledger.getHold(h1))?.amountSats).toBe(65)
+    expect((await ctx.ledger.getHold(h2))?.amountSats).toBe(5)
+  })
+
   it('expire when their time is up and then refuse postings', async () => {
     const a = await ctx.newFundedUser(100)
     const dest = await ctx.newDestination()

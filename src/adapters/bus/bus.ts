@@ -7,6 +7,7 @@
  * reconciles with the database (for blocks, the blocks table) rather than trusting delivery.
  */
 import { EventEmitter } from 'node:events'
+import type { UserEvent } from '../../../contracts/rounds.ts'
 import type { BlockHeader } from '../chain/source.ts'
 
 export interface BusTopics {
@@ -14,6 +15,10 @@ export interface BusTopics {
   'chain.reorg': { ancestorHeight: number; removed: BlockHeader[]; added: BlockHeader[] }
   /** A meme changed state, or its job made progress (0..1; null when no job runs on it). */
   'content.meme': { memeId: string; progress: number | null }
+  /** The round in progress changed (views charged, a block, a settlement): its view is stale. */
+  'round.updated': { height: number | null }
+  /** An event for one user's private channel (contracts/rounds.ts UserEvent). */
+  'user.event': { userId: string; event: UserEvent }
 }
 
 export type Topic = keyof BusTopics

@@ -294,6 +294,12 @@ export interface WatchSessionsTable {
   ended_at: Timestamp | null
 }
 
+export interface RoundMemeViewersTable {
+  round_height: number
+  meme_id: string
+  user_id: string
+}
+
 export interface NotificationsTable {
   id: Generated<number>
   user_id: string
@@ -339,6 +345,7 @@ export interface Database {
   round_viewers: RoundViewersTable
   watch_sessions: WatchSessionsTable
   notifications: NotificationsTable
+  round_meme_viewers: RoundMemeViewersTable
   wallet_txs: WalletTxsTable
   wallet_tx_inputs: WalletTxInputsTable
   withdrawals: WithdrawalsTable

@@ -12,6 +12,8 @@ import { type Kysely, sql } from 'kysely'
  * Notifications are a user's inbox (reward won, meme earned), written once per cause
  * (`dedupe_key`), read by the web app and pushed on the user's WebSocket channel.
  *
+ * `round_meme_viewers`: who paid for which meme in which round, for the distinct viewer counts.
+ *
  * `transfers_by_ref`: the split log of a meme reads the legs of its view streams by stream id.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -48,6 +50,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       read_at timestamptz
     )`.execute(db)
   await sql`create index notifications_by_user on notifications (user_id, id desc)`.execute(db)
+
+  await sql`
+    create table round_meme_viewers (
+      round_height integer not null,
+      meme_id text not null references memes(id),
+      user_id text not null references users(id),
+      primary key (round_height, meme_id, user_id)
+    )`.execute(db)
 
   await sql`create index transfers_by_ref on transfers (ref)`.execute(db)
 }

@@ -1,0 +1,159 @@
+/** Queries of watch sessions (migration 0009): one query per method, no rules. */
+import { type Kysely, sql } from 'kysely'
+import { bigintArray, textArray } from '../../adapters/db/arrays.ts'
+import type { Database } from '../../adapters/db/schema.ts'
+import type { Trx } from '../../ledger/ledger.ts'
+
+export interface WatchableMeme {
+  id: string
+  title: string
+  state: string
+  creatorUserId: string
+  ownerUserId: string
+  assignedRound: number | null
+}
+
+export interface SessionProgress {
+  id: string
+  confirmedSeconds: number
+  chargedSeconds: number
+  chargedSats: number
+}
+
+export class WatchRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async meme(id: string): Promise<WatchableMeme | undefined> {
+    const row = await this.db
+      .selectFrom('memes')
+      .select(['id', 'title', 'state', 'creator_user_id', 'owner_user_id', 'assigned_round'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return (
+      row && {
+        id: row.id,
+        title: row.title,
+        state: row.state,
+        creatorUserId: row.creator_user_id,
+        ownerUserId: row.owner_user_id,
+        assignedRound: row.assigned_round,
+      }
+    )
+  }
+
+  /** Who owns each meme now: the owner share of a flush goes to the owner at that flush. */
+  async owners(memeIds: readonly string[]): Promise<Map<string, string>> {
+    if (memeIds.length === 0) return new Map()
+    const rows = await this.db
+      .selectFrom('memes')
+      .select(['id', 'owner_user_id'])
+      .where('id', 'in', [...memeIds])
+      .execute()
+    return new Map(rows.map((r) => [r.id, r.owner_user_id]))
+  }
+
+  async isFrozen(userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('frozen_at')
+      .where('id', '=', userId)
+      .executeTakeFirst()
+    return row?.frozen_at != null
+  }
+
+  async insert(session: {
+    id: string
+    userId: string
+    memeId: string
+    holdId: string
+    rateSats: number
+    startedAt: Date
+  }): Promise<void> {
+    await this.db
+      .insertInto('watch_sessions')
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        meme_id: session.memeId,
+        hold_id: session.holdId,
+        rate_sats: session.rateSats,
+        started_at: session.startedAt,
+      })
+      .execute()
+  }
+
+  /** Records what the sessions confirmed and were charged; runs inside the flush's transaction. */
+  async recordProgress(trx: Trx, sessions: readonly SessionProgress[]): Promise<void> {
+    if (sessions.length === 0) return
+    await sql`
+      update watch_sessions w
+      set confirmed_seconds = d.confirmed, charged_seconds = d.charged, charged_sats = d.sats
+      from unnest(${textArray(sessions.map((s) => s.id))}::text[], ${bigintArray(sessions.map((s) => s.confirmedSeconds))}::int[],
+                  ${bigintArray(sessions.map((s) => s.chargedSeconds))}::int[], ${bigintArray(sessions.map((s) => s.chargedSats))}::bigint[])
+           as d(id, confirmed, charged, sats)
+      where w.id = d.id`.execute(trx)
+  }
+
+  async end(
+    progress: SessionProgress,
+    reason: string,
+    now: Date,
+    executor: Trx | Kysely<Database> = this.db,
+  ): Promise<void> {
+    await executor
+      .updateTable('watch_sessions')
+      .set({
+        state: 'ended',
+        end_reason: reason,
+        ended_at: now,
+        confirmed_seconds: progress.confirmedSeconds,
+        charged_seconds: progress.chargedSeconds,
+        charged_sats: progress.chargedSats,
+      })
+      .where('id', '=', progress.id)
+      .where('state', '=', 'active')
+      .execute()
+  }
+
+  /**
+   * Sessions a stopped process left active, once their hold is no longer open (the ledger's
+   * expiry settled what they had charged): ended as interrupted, with the charge the hold shows.
+   */
+  async endInterrupted(now: Date): Promise<number> {
+    const result = await sql`
+      update watch_sessions w
+      set state = 'ended', end_reason = 'interrupted', ended_at = ${now},
+          charged_sats = h.posted_sats, charged_seconds = h.posted_sats / w.rate_sats,
+          confirmed_seconds = greatest(w.confirmed_seconds, h.posted_sats / w.rate_sats)
+      from holds h
+      where w.state = 'active' and h.id = w.hold_id and h.state <> 'open'`.execute(this.db)
+    return Number(result.numAffectedRows ?? 0)
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('watch_sessions')
+      .select('state')
+      .where('id', '=', sessionId)
+      .executeTakeFirst()
+    return row?.state === 'active'
+  }
+
+  /** Balance and spendable balance of user accounts, read in one query. */
+  async balances(
+    accountIds: readonly string[],
+  ): Promise<Map<string, { balance: number; available: number }>> {
+    if (accountIds.length === 0) return new Map()
+    const rows = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'balance_sats', 'held_sats'])
+      .where('id', 'in', [...accountIds])
+      .execute()
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { balance: Number(r.balance_sats), available: Number(r.balance_sats) - Number(r.held_sats) },
+      ]),
+    )
+  }
+}

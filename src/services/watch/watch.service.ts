@@ -1,0 +1,546 @@
+/**
+ * Watch sessions and billing (SPEC 2, 6): a viewer pays for the seconds the client confirms.
+ *
+ * Start: a signed-in, unfrozen viewer with the balance for the first seconds gets a session, a
+ * ledger hold of up to HOLD_SECONDS of viewing, and a short-lived signed URL for the animation.
+ * Confirm: the client confirms once a second while the video is visible and playing; a
+ * confirmation counts one second, never more than the wall clock since the start allows, and
+ * never more than the hold covers. Confirmations only touch memory, so they are cheap.
+ * Flush (every FLUSH_INTERVAL_MS, one at a time): the confirmed seconds not yet charged of every
+ * session that reached MIN_BILLABLE_S become one batch of ledger postings drawn from the holds,
+ * split at once (fee, creator, owner, the pool of the round in progress), with the engagement
+ * counters and the sessions' progress written in the same transaction. Holds running low are
+ * topped up; when the balance cannot top one up, the session ends once the hold is spent.
+ * End: on stop, disconnect, 3 s without a confirmation, an empty balance or MAX_SESSION_S; the
+ * last seconds are charged, the hold is released (the ledger settles what it posted), and the
+ * end is announced.
+ *
+ * No second is charged twice: each posting carries the hold's next sequence number, and the
+ * ledger refuses a number the hold has reached. A flush whose outcome is unknown (the database
+ * went away mid-commit) reads the holds back before charging those sessions again. A process
+ * that dies loses at most the seconds confirmed since its last flush; its holds expire and the
+ * sweeper settles them and ends their sessions as interrupted.
+ *
+ * Sessions live in the memory of the process that holds the viewer's connection; with several
+ * nodes each bills its own viewers (ARCHITECTURE "Scale-out").
+ */
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  WATCH_CONFIRM_TIMEOUT_MS,
+  WATCH_LOW_BALANCE_SECONDS,
+  WATCH_MAX_SESSIONS_PER_USER,
+  type WatchEndReason,
+  type WatchSessionView,
+  type WatchStartReply,
+} from '../../../contracts/watch.ts'
+import { AppError } from '../../http/errors.ts'
+import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../ledger/accounts.ts'
+import type { Ledger } from '../../ledger/ledger.ts'
+import type { PostingResult, ViewPosting } from '../../ledger/types.ts'
+import type { AppLogger } from '../../logger.ts'
+import { QUALIFY_SECONDS } from '../rounds/round-engine.ts'
+import type { Round, RoundsRepository } from '../rounds/rounds.repository.ts'
+import { type EngagementRow, recordEngagement } from './engagement.ts'
+import type { SessionProgress, WatchableMeme, WatchRepository } from './watch.repository.ts'
+
+/** A hold expires this long after the seconds it covers would run out: the lease of a session. */
+const HOLD_GRACE_SECONDS = 60
+/** Postings per database transaction. */
+const FLUSH_BATCH = 2_000
+
+export interface SignedMedia {
+  url: string
+  mp4Url: string | null
+  posterUrl: string
+  expiresAt: Date
+}
+
+export interface WatchServiceOptions {
+  ledger: Ledger
+  repository: WatchRepository
+  rounds: Pick<RoundsRepository, 'open'>
+  /** Signed URLs of a meme's animation; undefined when it has none. */
+  signMedia: (memeId: string) => Promise<SignedMedia | undefined>
+  rateSats: number
+  minBillableSeconds: number
+  maxSessionSeconds: number
+  holdSeconds: number
+  flushIntervalMs: number
+  qualifySeconds?: number
+  maxSessionsPerUser?: number
+  confirmTimeoutMs?: number
+  logger?: AppLogger
+  now?: () => number
+  /** A session's end, for the viewer's channel. */
+  onSessionEnded?: (userId: string, view: WatchSessionView) => void
+  /** After a flush that charged something: the round's counters moved. */
+  onCharged?: () => void
+  /** Balances after a flush changed them, for the viewers' channels. */
+  onBalance?: (userId: string, balance: { balanceSats: number; availableSats: number }) => void
+}
+
+interface LiveSession {
+  id: string
+  userId: string
+  accountId: string
+  meme: WatchableMeme
+  holdId: string
+  rate: number
+  startedAtMs: number
+  lastConfirmMs: number
+  confirmed: number
+  charged: number
+  chargedSats: number
+  seq: number
+  holdSats: number
+  /** The account's spendable balance (outside every hold) when last read. */
+  available: number
+  ending?: WatchEndReason
+  /** A flush of this session failed in an unknown state: read the hold back before charging again. */
+  reconcile: boolean
+  waiters: Array<(view: WatchSessionView) => void>
+}
+
+export interface WatchStats {
+  sessions: number
+  /** Confirmed seconds not charged yet, over all sessions (billing lag in seconds of viewing). */
+  pendingSeconds: number
+  flushes: number
+  lastFlushMs: number
+}
+
+export class WatchService {
+  private readonly sessions = new Map<string, LiveSession>()
+  private readonly byUser = new Map<string, Set<string>>()
+  private readonly ensuredAccounts = new Set<string>()
+  private readonly now: () => number
+  private running = false
+  private loop: Promise<void> | undefined
+  private wake: AbortController | undefined
+  private flushes = 0
+  private lastFlushMs = 0
+
+  constructor(private readonly options: WatchServiceOptions) {
+    this.now = options.now ?? Date.now
+  }
+
+  /** Starts the flush loop. */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.loop = this.run()
+  }
+
+  /** Ends every session (charging what was confirmed), then stops the loop. */
+  async close(): Promise<void> {
+    if (!this.running) return
+    for (const session of this.sessions.values()) session.ending ??= 'server_stopping'
+    this.running = false
+    this.wake?.abort()
+    await this.loop
+    await this.flush()
+  }
+
+  stats(): WatchStats {
+    let pendingSeconds = 0
+    for (const s of this.sessions.values()) pendingSeconds += s.confirmed - s.charged
+    return {
+      sessions: this.sessions.size,
+      pendingSeconds,
+      flushes: this.flushes,
+      lastFlushMs: this.lastFlushMs,
+    }
+  }
+
+  async startSession(userId: string, memeId: string): Promise<WatchStartReply> {
+    const { repository, ledger, rateSats, holdSeconds, minBillableSeconds } = this.options
+    if (await repository.isFrozen(userId)) throw new AppError('ACCOUNT_FROZEN')
+    const open = this.byUser.get(userId)
+    if (open && open.size >= (this.options.maxSessionsPerUser ?? WATCH_MAX_SESSIONS_PER_USER))
+      throw new AppError('WATCH_TOO_MANY_SESSIONS')
+    const meme = await repository.meme(memeId)
+    if (!meme) throw new AppError('NOT_FOUND', { message: 'There is no meme with this id.' })
+    if (meme.state !== 'assigned') throw new AppError('MEME_NOT_WATCHABLE')
+    const media = await this.options.signMedia(meme.id)
+    if (!media) throw new AppError('MEME_NOT_WATCHABLE')
+
+    const accountId = userAccountId(userId)
+    const available = (await repository.balances([accountId])).get(accountId)?.available ?? 0
+    const holdSats = Math.min(holdSeconds * rateSats, available)
+    if (holdSats < minBillableSeconds * rateSats) throw new AppError('INSUFFICIENT_FUNDS')
+    const id = randomBytes(12).toString('base64url')
+    const holdId = `watch:${id}`
+    const nowMs = this.now()
+    const held = await ledger.createHold({
+      id: holdId,
+      accountId,
+      amountSats: holdSats,
+      expiresAt: this.holdExpiry(nowMs, holdSats / rateSats),
+    })
+    if (held !== 'ok') throw new AppError('INSUFFICIENT_FUNDS')
+    await repository.insert({ id, userId, memeId, holdId, rateSats, startedAt: new Date(nowMs) })
+    const session: LiveSession = {
+      id,
+      userId,
+      accountId,
+      meme,
+      holdId,
+      rate: rateSats,
+      startedAtMs: nowMs,
+      lastConfirmMs: nowMs,
+      confirmed: 0,
+      charged: 0,
+      chargedSats: 0,
+      seq: 0,
+      holdSats,
+      available: available - holdSats,
+      reconcile: false,
+      waiters: [],
+    }
+    this.sessions.set(id, session)
+    const mine = this.byUser.get(userId) ?? new Set<string>()
+    mine.add(id)
+    this.byUser.set(userId, mine)
+    return {
+      session: this.view(session),
+      media: {
+        url: media.url,
+        mp4Url: media.mp4Url,
+        posterUrl: media.posterUrl,
+        expiresAt: media.expiresAt.toISOString(),
+      },
+      title: meme.title,
+      minBillableSeconds,
+      maxSeconds: this.options.maxSessionSeconds,
+      confirmTimeoutMs: this.confirmTimeoutMs(),
+    }
+  }
+
+  /** One second of visible, playing video. Memory only: the flush charges it. */
+  confirm(userId: string, sessionId: string): WatchSessionView {
+    const session = this.own(userId, sessionId)
+    const nowMs = this.now()
+    const allowed = Math.min(
+      this.options.maxSessionSeconds,
+      Math.floor((nowMs - session.startedAtMs) / 1000) + 1,
+    )
+    if (session.confirmed < allowed) {
+      if ((session.confirmed + 1) * session.rate <= session.holdSats) session.confirmed++
+      else session.ending = 'balance_empty'
+    }
+    if (session.confirmed >= this.options.maxSessionSeconds) session.ending ??= 'max_duration'
+    session.lastConfirmMs = nowMs
+    if (session.ending) this.kick()
+    return this.view(session)
+  }
+
+  /** Ends the session and answers with its final state once the last seconds are charged. */
+  stop(userId: string, sessionId: string): Promise<WatchSessionView> {
+    return this.end(this.own(userId, sessionId), 'stopped')
+  }
+
+  /** Ends the sessions a closed connection started. */
+  disconnected(userId: string, sessionIds: Iterable<string>): void {
+    for (const id of sessionIds) {
+      const session = this.sessions.get(id)
+      if (session && session.userId === userId) void this.end(session, 'disconnected')
+    }
+  }
+
+  /** Whether a session is running on this process. */
+  isLive(sessionId: string): boolean {
+    const session = this.sessions.get(sessionId)
+    return session !== undefined && !session.ending
+  }
+
+  private own(userId: string, sessionId: string): LiveSession {
+    const session = this.sessions.get(sessionId)
+    if (!session || session.userId !== userId) throw new AppError('WATCH_SESSION_NOT_FOUND')
+    if (session.ending) throw new AppError('WATCH_SESSION_ENDED')
+    return session
+  }
+
+  private end(session: LiveSession, reason: WatchEndReason): Promise<WatchSessionView> {
+    session.ending ??= reason
+    const done = new Promise<WatchSessionView>((resolve) => session.waiters.push(resolve))
+    this.kick()
+    return done
+  }
+
+  private kick(): void {
+    this.wake?.abort()
+  }
+
+  private confirmTimeoutMs(): number {
+    return this.options.confirmTimeoutMs ?? WATCH_CONFIRM_TIMEOUT_MS
+  }
+
+  private holdExpiry(nowMs: number, coveredSeconds: number): Date {
+    return new Date(nowMs + (coveredSeconds + HOLD_GRACE_SECONDS) * 1000)
+  }
+
+  private billable(session: LiveSession): number {
+    return session.confirmed >= this.options.minBillableSeconds ? session.confirmed : 0
+  }
+
+  private view(session: LiveSession, ended = false): WatchSessionView {
+    // Ended, the hold is gone and only what was charged is spent; running, every confirmed
+    // second will be (the minimum is reached or the session ends free).
+    const spent = ended ? session.chargedSats : session.confirmed * session.rate
+    const availableSats = Math.max(0, session.available + session.holdSats - spent)
+    return {
+      sessionId: session.id,
+      memeId: session.meme.id,
+      state: ended || session.ending ? 'ended' : 'active',
+      rateSats: session.rate,
+      confirmedSeconds: session.confirmed,
+      chargedSeconds: session.charged,
+      chargedSats: session.chargedSats,
+      availableSats,
+      lowBalance: availableSats < WATCH_LOW_BALANCE_SECONDS * session.rate,
+      endReason: session.ending ?? null,
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.flush()
+      } catch (error) {
+        this.options.logger?.error({ err: error }, 'watch flush failed; retrying at the next interval')
+      }
+      if (!this.running) break
+      this.wake = new AbortController()
+      await sleep(this.options.flushIntervalMs, undefined, { signal: this.wake.signal }).catch(() => {})
+    }
+  }
+
+  /** One billing pass over every session. Runs one at a time (the loop, then close). */
+  async flush(): Promise<void> {
+    const started = this.now()
+    this.expireQuiet(started)
+    await this.reconcile()
+    const touched = new Set<string>()
+    await this.charge(touched)
+    await this.topUp(touched)
+    await this.finish(touched)
+    await this.refreshBalances(touched)
+    this.flushes++
+    this.lastFlushMs = this.now() - started
+  }
+
+  private expireQuiet(nowMs: number): void {
+    for (const session of this.sessions.values()) {
+      if (session.ending) continue
+      if (nowMs - session.lastConfirmMs > this.confirmTimeoutMs()) session.ending = 'unconfirmed'
+      else if (nowMs - session.startedAtMs >= this.options.maxSessionSeconds * 1000 + this.confirmTimeoutMs())
+        session.ending = 'max_duration'
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    for (const session of this.sessions.values()) {
+      if (!session.reconcile) continue
+      const hold = await this.options.ledger.getHold(session.holdId)
+      if (!hold) continue
+      session.chargedSats = hold.postedSats
+      session.charged = hold.postedSats / session.rate
+      session.seq = hold.lastSeq
+      session.holdSats = hold.amountSats
+      session.reconcile = false
+      if (hold.state !== 'open') session.ending ??= 'interrupted'
+    }
+  }
+
+  private async charge(touched: Set<string>): Promise<void> {
+    const due = [...this.sessions.values()].filter((s) => !s.reconcile && this.billable(s) > s.charged)
+    if (due.length === 0) return
+    const round = await this.options.rounds.open()
+    // Before the first block there is no pool to feed: the seconds wait for the first round.
+    if (!round) return
+    const owners = await this.options.repository.owners([...new Set(due.map((s) => s.meme.id))])
+    await this.ensureAccounts(round, due, owners)
+    for (let i = 0; i < due.length; i += FLUSH_BATCH) {
+      await this.chargeBatch(round, due.slice(i, i + FLUSH_BATCH), owners, touched)
+    }
+  }
+
+  private async chargeBatch(
+    round: Round,
+    batch: readonly LiveSession[],
+    owners: Map<string, string>,
+    touched: Set<string>,
+  ): Promise<void> {
+    const planned = batch.map((session) => {
+      const seconds = this.billable(session) - session.charged
+      const ownerUserId = owners.get(session.meme.id) ?? session.meme.ownerUserId
+      const posting: ViewPosting = {
+        holdId: session.holdId,
+        seq: session.seq + 1,
+        amountSats: seconds * session.rate,
+        streamId: `view:${round.height}:${session.meme.id}:${ownerUserId}`,
+        split: {
+          params: {
+            feeBps: round.params.feeBps,
+            directPct: round.params.directPct,
+            creatorPct: round.params.creatorPct,
+          },
+          feeAccountId: PLATFORM_FEES_ACCOUNT,
+          creatorAccountId: userAccountId(session.meme.creatorUserId),
+          ownerAccountId: userAccountId(ownerUserId),
+          poolAccountId: roundPoolAccountId(round.height),
+        },
+      }
+      return { session, seconds, posting }
+    })
+    const byHold = new Map(planned.map((p) => [p.posting.holdId, p]))
+    let results: PostingResult[]
+    try {
+      results = await this.options.ledger.postViewSeconds(
+        planned.map((p) => p.posting),
+        async (trx, accepted) => {
+          const rows: EngagementRow[] = []
+          const progress: SessionProgress[] = []
+          for (const posting of accepted) {
+            const { session, seconds } = byHold.get(posting.holdId)!
+            rows.push({
+              roundHeight: round.height,
+              memeId: session.meme.id,
+              memeRound: session.meme.assignedRound,
+              userId: session.userId,
+              seconds,
+              sats: posting.amountSats,
+            })
+            progress.push({
+              id: session.id,
+              confirmedSeconds: session.confirmed,
+              chargedSeconds: session.charged + seconds,
+              chargedSats: session.chargedSats + posting.amountSats,
+            })
+          }
+          await recordEngagement(trx, rows, this.options.qualifySeconds ?? QUALIFY_SECONDS)
+          await this.options.repository.recordProgress(trx, progress)
+        },
+      )
+    } catch (error) {
+      for (const { session } of planned) session.reconcile = true
+      throw error
+    }
+    if (results.includes('ok')) this.options.onCharged?.()
+    for (const [index, { session, seconds, posting }] of planned.entries()) {
+      const result = results[index]
+      touched.add(session.userId)
+      if (result === 'ok') {
+        session.charged += seconds
+        session.chargedSats += posting.amountSats
+        session.seq = posting.seq
+      } else if (result === 'exists') {
+        // Posted before, by a flush whose answer was lost: the hold knows what it holds.
+        session.reconcile = true
+      } else {
+        this.options.logger?.warn({ session: session.id, result }, 'view charge refused; ending the session')
+        session.reconcile = true
+        session.ending ??=
+          result === 'hold_expired' || result === 'hold_closed' ? 'interrupted' : 'balance_empty'
+      }
+    }
+  }
+
+  private async ensureAccounts(round: Round, due: readonly LiveSession[], owners: Map<string, string>) {
+    const ids = new Set<string>([roundPoolAccountId(round.height)])
+    for (const s of due) {
+      ids.add(userAccountId(s.meme.creatorUserId))
+      ids.add(userAccountId(owners.get(s.meme.id) ?? s.meme.ownerUserId))
+    }
+    const missing = [...ids].filter((id) => !this.ensuredAccounts.has(id))
+    if (missing.length === 0) return
+    await this.options.ledger.ensureAccounts(
+      missing.map((id) => ({ id, kind: id.startsWith('pool:') ? 'pool' : 'user' })),
+    )
+    for (const id of missing) this.ensuredAccounts.add(id)
+  }
+
+  /**
+   * Adds HOLD_SECONDS to holds that cover less than half of that, as far as the balance allows,
+   * all in one ledger transaction.
+   */
+  private async topUp(touched: Set<string>): Promise<void> {
+    const { rateSats, holdSeconds, ledger, repository } = this.options
+    const low = [...this.sessions.values()].filter(
+      (s) => !s.ending && !s.reconcile && s.holdSats - s.confirmed * s.rate < (holdSeconds * rateSats) / 2,
+    )
+    if (low.length === 0) return
+    const balances = await repository.balances([...new Set(low.map((s) => s.accountId))])
+    const planned: Array<{ session: LiveSession; add: number; expiresAt: Date }> = []
+    const nowMs = this.now()
+    for (const session of low) {
+      const balance = balances.get(session.accountId)
+      const add = Math.min(holdSeconds * session.rate, balance?.available ?? 0)
+      if (!balance || add <= 0) continue
+      balance.available -= add
+      const coveredSeconds = (session.holdSats + add) / session.rate - session.confirmed
+      planned.push({ session, add, expiresAt: this.holdExpiry(nowMs, coveredSeconds) })
+    }
+    if (planned.length === 0) return
+    const results = await ledger.extendHolds(
+      planned.map((p) => ({ holdId: p.session.holdId, addSats: p.add, expiresAt: p.expiresAt })),
+    )
+    for (const [index, { session, add }] of planned.entries()) {
+      const result = results[index]
+      if (result === 'ok') {
+        session.holdSats += add
+        touched.add(session.userId)
+      } else if (result !== 'insufficient_funds') {
+        session.reconcile = true
+      }
+    }
+  }
+
+  /** Releases the holds of ending sessions whose last seconds are charged, and announces them. */
+  private async finish(touched: Set<string>): Promise<void> {
+    const { ledger, repository } = this.options
+    const nowMs = this.now()
+    for (const session of [...this.sessions.values()]) {
+      if (!session.ending) continue
+      // Still owing seconds (the charge failed this time): try again next flush, unless the
+      // service is closing, when what could not be charged is forgone rather than guessed.
+      if (this.running && (session.reconcile || this.billable(session) > session.charged)) continue
+      const released = await ledger.releaseHold(session.holdId, 'closed')
+      if (released !== 'ok' && released !== 'exists' && released !== 'hold_closed') {
+        this.options.logger?.error({ session: session.id, released }, 'releasing a watch hold failed')
+        continue
+      }
+      const progress = {
+        id: session.id,
+        confirmedSeconds: session.confirmed,
+        chargedSeconds: session.charged,
+        chargedSats: session.chargedSats,
+      }
+      await repository.end(progress, session.ending, new Date(nowMs))
+      this.sessions.delete(session.id)
+      const mine = this.byUser.get(session.userId)
+      mine?.delete(session.id)
+      if (mine?.size === 0) this.byUser.delete(session.userId)
+      touched.add(session.userId)
+      const view = this.view(session, true)
+      for (const resolve of session.waiters) resolve(view)
+      this.options.onSessionEnded?.(session.userId, view)
+    }
+  }
+
+  private async refreshBalances(touched: Set<string>): Promise<void> {
+    if (touched.size === 0) return
+    const accountIds = [...touched].map(userAccountId)
+    const balances = await this.options.repository.balances(accountIds)
+    for (const userId of touched) {
+      const balance = balances.get(userAccountId(userId))
+      if (!balance) continue
+      for (const id of this.byUser.get(userId) ?? []) {
+        const session = this.sessions.get(id)
+        if (session) session.available = balance.available
+      }
+      this.options.onBalance?.(userId, { balanceSats: balance.balance, availableSats: balance.available })
+    }
+  }
+}

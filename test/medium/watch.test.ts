@@ -1,0 +1,287 @@
+/**
+ * Watch sessions and billing on a real database (SPEC 2, 6): nothing is charged below 3 s, every
+ * confirmed second from then on is, exactly once, and split at once into fee, creator, owner and
+ * the pool of the round in progress; confirmations beyond the wall clock do not count; a session
+ * ends on stop, on 3 s without a confirmation, on an empty balance and at the maximum length,
+ * releasing its hold so that the balance falls by exactly what was charged; concurrent sessions of
+ * one viewer cannot overspend; a meme from an earlier round pays its direct share and feeds the
+ * current pool without competing again; engagement counters follow the charges; a flush whose
+ * commit fails is reconciled from the hold and charges nothing twice; a process that dies leaves
+ * holds that expire, and its sessions end as interrupted with what they had been charged.
+ */
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../src/ledger/accounts.ts'
+import { SimulatedCrash } from '../sim/harness.ts'
+import { openTestDb, type TestDb } from '../support/db.ts'
+import { WatchWorld } from '../support/watch-world.ts'
+
+let db: TestDb
+let world: WatchWorld
+let height = 100
+
+async function sumOfBalances(): Promise<number> {
+  return world.ledger.sumOfBalances()
+}
+
+/** A round open with one fresh meme in it; returns the meme and its people. */
+async function freshRound() {
+  const creator = await world.newUser()
+  const owner = await world.newUser()
+  const memeId = await world.approvedMeme(creator, owner)
+  height += 10
+  await world.block(height)
+  await world.settle()
+  return { creator, owner, memeId, height }
+}
+
+beforeAll(async () => {
+  db = await openTestDb()
+  world = await new WatchWorld(db).init()
+})
+afterAll(async () => {
+  await db?.close()
+})
+
+describe('a watch session', () => {
+  it('charges nothing below the minimum and frees the hold', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    expect(await world.ctx.available(userAccountId(viewer))).toBe(970)
+    world.confirmFor(viewer, session.sessionId, 2)
+    await world.watch.flush()
+    const final = await world.stop(viewer, session.sessionId)
+    expect(final).toMatchObject({ state: 'ended', confirmedSeconds: 2, chargedSats: 0, endReason: 'stopped' })
+    expect(await world.balance(viewer)).toBe(1000)
+    expect(await world.ctx.available(userAccountId(viewer))).toBe(1000)
+  })
+
+  it('charges every confirmed second from the third on, split exactly, and the balance falls by the charge', async () => {
+    const { memeId, creator, owner, height: h } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const sumBefore = await sumOfBalances()
+    const poolBefore = (await world.ledger.getAccount(roundPoolAccountId(h)))?.balanceSats ?? 0
+    const feesBefore = (await world.ledger.getAccount(PLATFORM_FEES_ACCOUNT))?.balanceSats ?? 0
+    const { session } = await world.watch.startSession(viewer, memeId)
+    world.confirmFor(viewer, session.sessionId, 3)
+    await world.watch.flush()
+    let view = world.watch.confirm(viewer, session.sessionId)
+    expect(view.chargedSeconds).toBe(3)
+    await world.watchFor(viewer, session.sessionId, 96)
+    view = await world.stop(viewer, session.sessionId)
+    expect(view).toMatchObject({
+      confirmedSeconds: 100,
+      chargedSeconds: 100,
+      chargedSats: 100,
+      state: 'ended',
+    })
+    expect(await world.balance(viewer)).toBe(900)
+    expect(await world.ctx.available(userAccountId(viewer))).toBe(900)
+    // 100 sats: fee 2, direct 39.2 → creator 3.92, owner 35.28, pool 58.8; each within 1 sat.
+    const creatorGot = await world.balance(creator)
+    const ownerGot = await world.balance(owner)
+    const poolGot = ((await world.ledger.getAccount(roundPoolAccountId(h)))?.balanceSats ?? 0) - poolBefore
+    const feeGot = ((await world.ledger.getAccount(PLATFORM_FEES_ACCOUNT))?.balanceSats ?? 0) - feesBefore
+    expect(creatorGot + ownerGot + poolGot + feeGot).toBe(100)
+    expect(Math.abs(feeGot - 2)).toBeLessThanOrEqual(1)
+    expect(Math.abs(creatorGot - 3.92)).toBeLessThan(1)
+    expect(Math.abs(ownerGot - 35.28)).toBeLessThan(1)
+    expect(Math.abs(poolGot - 58.8)).toBeLessThan(1)
+    expect(await sumOfBalances()).toBe(sumBefore)
+    const stats = await db.kysely
+      .selectFrom('round_meme_stats')
+      .selectAll()
+      .where('round_height', '=', h)
+      .where('meme_id', '=', memeId)
+      .executeTakeFirstOrThrow()
+    expect(stats).toMatchObject({ paid_seconds: 100, revenue_sats: 100 })
+    const viewerRow = await db.kysely
+      .selectFrom('round_viewers')
+      .selectAll()
+      .where('round_height', '=', h)
+      .where('user_id', '=', viewer)
+      .executeTakeFirstOrThrow()
+    expect(viewerRow.paid_seconds).toBe(100)
+    expect(viewerRow.qualified_seq).not.toBeNull()
+    const row = await db.kysely
+      .selectFrom('watch_sessions')
+      .selectAll()
+      .where('id', '=', session.sessionId)
+      .executeTakeFirstOrThrow()
+    expect(row).toMatchObject({
+      state: 'ended',
+      end_reason: 'stopped',
+      charged_seconds: 100,
+      charged_sats: 100,
+    })
+  })
+
+  it('does not count confirmations faster than the clock', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    world.clock.advance(5000)
+    for (let i = 0; i < 50; i++) world.watch.confirm(viewer, session.sessionId)
+    const view = world.watch.confirm(viewer, session.sessionId)
+    expect(view.confirmedSeconds).toBe(6)
+    expect((await world.stop(viewer, session.sessionId)).chargedSats).toBe(6)
+  })
+
+  it('ends after 3 s without a confirmation, charging what was confirmed', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    world.confirmFor(viewer, session.sessionId, 10)
+    world.clock.advance(3500)
+    await world.watch.flush()
+    const ended = world.ended.find((e) => e.view.sessionId === session.sessionId)
+    expect(ended?.view).toMatchObject({ endReason: 'unconfirmed', chargedSats: 10, state: 'ended' })
+    expect(() => world.watch.confirm(viewer, session.sessionId)).toThrow(
+      expect.objectContaining({ code: 'WATCH_SESSION_NOT_FOUND' }),
+    )
+    expect(await world.balance(viewer)).toBe(990)
+  })
+
+  it('ends when the balance runs out, having charged exactly the balance', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(45)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    for (let i = 0; i < 60 && world.watch.isLive(session.sessionId); i++) {
+      world.confirmFor(viewer, session.sessionId, 1)
+      await world.watch.flush()
+    }
+    await world.watch.flush()
+    const ended = world.ended.find((e) => e.view.sessionId === session.sessionId)
+    expect(ended?.view).toMatchObject({ endReason: 'balance_empty', chargedSats: 45, availableSats: 0 })
+    expect(await world.balance(viewer)).toBe(0)
+  })
+
+  it('refuses a viewer without the balance for the first seconds, a frozen viewer and an unwatchable meme', async () => {
+    const { memeId } = await freshRound()
+    const poor = await world.newUser(2)
+    await expect(world.watch.startSession(poor, memeId)).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' })
+    const frozen = await world.newUser(1000)
+    await sql`update users set frozen_at = now() where id = ${frozen}`.execute(db.kysely)
+    await expect(world.watch.startSession(frozen, memeId)).rejects.toMatchObject({ code: 'ACCOUNT_FROZEN' })
+    const rich = await world.newUser(1000)
+    const queued = await world.approvedMeme(rich)
+    await expect(world.watch.startSession(rich, queued)).rejects.toMatchObject({ code: 'MEME_NOT_WATCHABLE' })
+    await expect(world.watch.startSession(rich, 'm_nope')).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    expect(await world.ctx.available(userAccountId(rich))).toBe(1000)
+  })
+
+  it('lets concurrent sessions of one viewer spend the balance once, never more', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(80)
+    const sessions = []
+    for (let i = 0; i < 3; i++) {
+      const started = await world.watch.startSession(viewer, memeId).catch((e: { code: string }) => e.code)
+      sessions.push(started)
+    }
+    // 30 + 30 held, 20 left: the third gets a smaller hold.
+    const ids = sessions.flatMap((s) => (typeof s === 'string' ? [] : [s.session.sessionId]))
+    expect(ids).toHaveLength(3)
+    for (let second = 0; second < 60; second++) {
+      world.clock.advance(1000)
+      for (const id of ids) if (world.watch.isLive(id)) world.watch.confirm(viewer, id)
+      await world.watch.flush()
+    }
+    await world.watch.flush()
+    expect(await world.balance(viewer)).toBe(0)
+    const charged = world.ended.filter((e) => ids.includes(e.view.sessionId)).map((e) => e.view.chargedSats)
+    expect(charged.reduce((a, b) => a + b, 0)).toBe(80)
+  })
+
+  it('bills a meme from an earlier round: direct share to its people, pool share to the round in progress', async () => {
+    const old = await freshRound()
+    const viewer = await world.newUser(1000)
+    height += 1
+    await world.block(height)
+    const { session } = await world.watch.startSession(viewer, old.memeId)
+    await world.watchFor(viewer, session.sessionId, 50)
+    await world.stop(viewer, session.sessionId)
+    const newPool = (await world.ledger.getAccount(roundPoolAccountId(height)))?.balanceSats ?? 0
+    expect(Math.abs(newPool - 29.4)).toBeLessThan(1)
+    const oldStats = await db.kysely
+      .selectFrom('round_meme_stats')
+      .selectAll()
+      .where('meme_id', '=', old.memeId)
+      .execute()
+    expect(oldStats).toEqual([])
+    const viewerRow = await db.kysely
+      .selectFrom('round_viewers')
+      .select('paid_seconds')
+      .where('round_height', '=', height)
+      .where('user_id', '=', viewer)
+      .executeTakeFirstOrThrow()
+    expect(viewerRow.paid_seconds).toBe(50)
+  })
+
+  it('sends the owner share to whoever owns the meme at each flush', async () => {
+    const { memeId, owner } = await freshRound()
+    const buyer = await world.newUser()
+    const viewer = await world.newUser(1000)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    await world.watchFor(viewer, session.sessionId, 50)
+    const ownerAfterFirst = await world.balance(owner)
+    await sql`update memes set owner_user_id = ${buyer} where id = ${memeId}`.execute(db.kysely)
+    await world.watchFor(viewer, session.sessionId, 50)
+    await world.stop(viewer, session.sessionId)
+    expect(await world.balance(owner)).toBe(ownerAfterFirst)
+    expect(await world.balance(buyer)).toBeGreaterThanOrEqual(17)
+    expect(await world.balance(buyer)).toBeLessThanOrEqual(18)
+  })
+})
+
+describe('failures', () => {
+  it('a flush that dies before commit charges nothing, and the next one charges each second once', async () => {
+    let armed = false
+    const crashing = await new WatchWorld(
+      db,
+      {},
+      {
+        onFault: (point) => {
+          if (armed && point === 'post:beforeCommit') throw new SimulatedCrash(point)
+        },
+      },
+    ).init()
+    height += 10
+    const creator = await crashing.newUser()
+    const memeId = await crashing.approvedMeme(creator)
+    await crashing.block(height)
+    const viewer = await crashing.newUser(1000)
+    const { session } = await crashing.watch.startSession(viewer, memeId)
+    crashing.confirmFor(viewer, session.sessionId, 20)
+    armed = true
+    await expect(crashing.watch.flush()).rejects.toBeInstanceOf(SimulatedCrash)
+    armed = false
+    crashing.confirmFor(viewer, session.sessionId, 5)
+    await crashing.watch.flush()
+    const stopping = crashing.watch.stop(viewer, session.sessionId)
+    await crashing.watch.flush()
+    expect((await stopping).chargedSats).toBe(25)
+    expect(await crashing.balance(viewer)).toBe(975)
+  })
+
+  it('a process that dies mid-session: the hold expires, the charged seconds stay charged, the session ends interrupted', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const { session } = await world.watch.startSession(viewer, memeId)
+    world.confirmFor(viewer, session.sessionId, 12)
+    await world.watch.flush()
+    world.confirmFor(viewer, session.sessionId, 2)
+    // The process dies: its memory (2 unflushed seconds) is gone. A new one starts.
+    world.newService()
+    world.clock.advance(5 * 60_000)
+    expect(await world.ledger.expireHolds()).toBeGreaterThanOrEqual(1)
+    expect(await world.repository.endInterrupted(world.clock.now())).toBe(1)
+    expect(await world.balance(viewer)).toBe(988)
+    const row = await db.kysely
+      .selectFrom('watch_sessions')
+      .selectAll()
+      .where('id', '=', session.sessionId)
+      .executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ state: 'ended', end_reason: 'interrupted', charged_sats: 12 })
+  })
+})
