@@ -68,6 +68,12 @@ export interface Config {
     /** Concurrent transformations in this process (0: this process runs none). */
     transformWorkers: number
   }
+  /** The demo of a fresh install (src/demo.ts): memes generated, animated and approved at start. */
+  demo: {
+    enabled: boolean
+    /** How many demo memes there are. */
+    memes: number
+  }
   rateLimit: {
     apiRequestsPerMinute: number
     wsMessagesPerSecond: number
@@ -232,6 +238,12 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     default: '1',
     description: 'Transformations this process runs at once (0-8; 0 leaves them to other processes).',
   },
+  {
+    name: 'DEMO',
+    default: 'on (devnet, no DATABASE_URL), else off',
+    description: 'on: generate demo memes at start, animate them and approve them into the round queue.',
+  },
+  { name: 'DEMO_MEMES', default: '8', description: 'How many demo memes there are (0-50).' },
   { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
   { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
 ]
@@ -372,6 +384,14 @@ export function loadConfig(env: Env = process.env): Config {
       minShortSidePx: r.int('MIN_SHORT_SIDE_PX', 1080, 64, 4320),
       transformAttempts: r.int('TRANSFORM_ATTEMPTS', 3, 1, 10),
       transformWorkers: r.int('TRANSFORM_WORKERS', 1, 0, 8),
+    },
+    demo: {
+      enabled:
+        r.oneOf('DEMO', chain === 'devnet' && r.raw('DATABASE_URL') === undefined ? 'on' : 'off', [
+          'on',
+          'off',
+        ] as const) === 'on',
+      memes: r.int('DEMO_MEMES', 8, 0, 50),
     },
     rateLimit: {
       apiRequestsPerMinute: r.int('RATE_LIMIT_API_PER_MIN', 1000, 1, 1_000_000),

@@ -23,6 +23,7 @@ import {
 import { type Chain, openChain } from './chain.ts'
 import type { Config } from './config.ts'
 import { startContent } from './content.ts'
+import { seedDemo } from './demo.ts'
 import { type App, buildApp } from './http/app.ts'
 import { adminWalletRoutes } from './http/routes/admin-wallet.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
@@ -52,6 +53,7 @@ interface Running {
   stopDeposits: () => Promise<void>
   stopPayouts: () => Promise<void>
   stopContent: () => Promise<void>
+  stopDemo: () => Promise<void>
   rounds: Rounds
   app?: App
   keepAlive?: NodeJS.Timeout
@@ -138,6 +140,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger,
   })
   const content = await startContent({ config, db, bus, keys, logger })
+  const demo = await seedDemo({ config, db, bus, content, logger })
   const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry })
   chain.start()
   sync.start()
@@ -153,6 +156,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       stopDeposits,
       stopPayouts,
       stopContent: content.stop,
+      stopDemo: demo.stop,
       rounds,
       keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS),
     }
@@ -186,7 +190,17 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   rounds.attach(app.server, app.sessions)
   const address = await app.listen({ host: config.host, port: config.port })
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
-  return { db, chain, sync, stopDeposits, stopPayouts, stopContent: content.stop, rounds, app }
+  return {
+    db,
+    chain,
+    sync,
+    stopDeposits,
+    stopPayouts,
+    stopContent: content.stop,
+    stopDemo: demo.stop,
+    rounds,
+    app,
+  }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -209,6 +223,7 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       await running.sync.stop()
       await running.stopDeposits()
       await running.stopPayouts()
+      await running.stopDemo()
       await running.stopContent()
       await running.chain.close()
       await running.db.close()

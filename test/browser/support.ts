@@ -167,6 +167,8 @@ export async function startServer(options: { env?: Record<string, string> } = {}
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      // Tests that want the demo's memes turn it on; the others start from an empty site.
+      DEMO: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

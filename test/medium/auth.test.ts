@@ -130,6 +130,22 @@ describe('first user', () => {
     },
   )
 
+  it.skipIf(TEST_DATABASE_URL !== undefined)(
+    'is the first to sign in: creators known only by an address (the demo) do not take the seat',
+    async () => {
+      const embedded = await openTestDb()
+      await embedded.kysely
+        .insertInto('users')
+        .values({ id: 'demo-creator', address: newKey().toPublicKey().toAddress(), created_at: new Date() })
+        .execute()
+      const auth = service(embedded.kysely, { firstUserIsAdmin: true })
+      const first = ok(await auth.login(await bsmRequest(auth, newKey())))
+      const second = ok(await auth.login(await bsmRequest(auth, newKey())))
+      expect([first.session.user.role, second.session.user.role]).toEqual(['admin', 'viewer'])
+      await embedded.close()
+    },
+  )
+
   it('is a viewer like everyone when not embedded', async () => {
     const fresh = await openTestDb()
     const auth = service(fresh.kysely)

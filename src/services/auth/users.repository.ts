@@ -96,11 +96,15 @@ export class UsersRepository {
     return user
   }
 
-  /** Inserts the user unless one with the same identity key exists; returns the new row, if any. */
+  /**
+   * Inserts the user unless one with the same identity key exists; returns the new row, if any.
+   * 'admin-if-first' means the first user who signs in: creators known only by an address (the
+   * demo's, or those an admin uploaded for) have never signed in and do not count.
+   */
   async insertIfAbsent(user: NewUser): Promise<StoredUser | undefined> {
     const role =
       user.role === 'admin-if-first'
-        ? sql<UserRole>`case when exists (select 1 from users) then 'viewer' else 'admin' end`
+        ? sql<UserRole>`case when exists (select 1 from users where identity_key is not null) then 'viewer' else 'admin' end`
         : user.role
     const row = await this.db
       .insertInto('users')
