@@ -68,11 +68,13 @@ export interface Config {
     /** Concurrent transformations in this process (0: this process runs none). */
     transformWorkers: number
   }
-  /** The demo of a fresh install (src/demo.ts): memes generated, animated and approved at start. */
+  /** The demo of a fresh install (src/demo.ts): memes generated, animated and approved a few per block. */
   demo: {
     enabled: boolean
-    /** How many demo memes there are. */
+    /** How many demo memes there are, at most (about 5 MB of media each). */
     memes: number
+    /** Demo memes approved into the round queue per block, at most. */
+    perRound: number
   }
   rateLimit: {
     apiRequestsPerMinute: number
@@ -241,9 +243,18 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'DEMO',
     default: 'on (devnet, no DATABASE_URL), else off',
-    description: 'on: generate demo memes at start, animate them and approve them into the round queue.',
+    description: 'on: generate demo memes, animate them and approve a few per block into the round queue.',
   },
-  { name: 'DEMO_MEMES', default: '8', description: 'How many demo memes there are (0-50).' },
+  {
+    name: 'DEMO_MEMES',
+    default: '30',
+    description: 'How many demo memes there are, uploaded as rounds use them (0-50; ~5 MB of media each).',
+  },
+  {
+    name: 'DEMO_PER_ROUND',
+    default: '3',
+    description: 'Demo memes approved into the round queue per block, at most (1-20).',
+  },
   { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
   { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
 ]
@@ -391,7 +402,8 @@ export function loadConfig(env: Env = process.env): Config {
           'on',
           'off',
         ] as const) === 'on',
-      memes: r.int('DEMO_MEMES', 8, 0, 50),
+      memes: r.int('DEMO_MEMES', 30, 0, 50),
+      perRound: r.int('DEMO_PER_ROUND', 3, 1, 20),
     },
     rateLimit: {
       apiRequestsPerMinute: r.int('RATE_LIMIT_API_PER_MIN', 1000, 1, 1_000_000),

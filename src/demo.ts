@@ -1,12 +1,26 @@
 /**
  * The demo of a fresh install (DEMO, on by default with the embedded database on the devnet):
- * memes are already there on a first `npm start`, so that a newcomer can sign in, fund from the
- * faucet, watch and see a round close and pay out without preparing anything.
+ * memes are already there on a first `npm start`, and keep coming round after round, so that a
+ * newcomer who takes a few minutes to sign in and fund from the faucet still finds rounds with
+ * memes to watch, and sees one close and pay out without preparing anything.
  *
- * Nothing is faked: DEMO_MEMES pictures are drawn (src/demo/pictures.ts) and uploaded through
+ * Nothing is faked: pictures are drawn (src/demo/pictures.ts) and uploaded through
  * ContentService.upload like an admin's upload, the transform workers animate and quality-check
- * them, and once one reaches review this module approves it with ContentService.approve, which
- * puts it in the round queue.
+ * them, and this module approves them with ContentService.approve, which puts them in the round
+ * queue; the round engine takes the queue into the round each block opens.
+ *
+ * A drip, not a flood: a round takes every approved meme up to MEMES_PER_ROUND, so approving all
+ * demo memes at once would fill the first round or two and leave every later one empty. Instead,
+ * animated demo memes wait in review and at most DEMO_PER_ROUND of them are approved per block:
+ * each `chain.block` message allows DEMO_PER_ROUND approvals until the next one (the round engine
+ * assigns the queue on that same block, so they compete from the block after). On the very first
+ * start (no demo meme approved yet) the same allowance is there before any block, so the first
+ * rounds have memes quickly. However the round engine keeps up, no more than 2 x DEMO_PER_ROUND
+ * demo memes wait in the queue.
+ *
+ * Bounded storage: pictures are uploaded in the background, one at a time (the transform workers
+ * are CPU-heavy), only while fewer than 2 x DEMO_PER_ROUND demo memes are on their way or
+ * waiting in review, and never past the first DEMO_MEMES titles (about 5 MB of media each).
  *
  * Demo memes are the memes of the demo creators: address-only users with the fixed ids
  * DEMO_CREATOR_IDS, whose addresses come from fresh random keys that are thrown away at once (no
@@ -15,11 +29,12 @@
  * else is left to a reviewer. Only admins upload, so no one but an admin could name a demo
  * creator on an upload.
  *
- * Idempotent: a demo meme is known by its title among the demo creators' memes, and only the
- * missing ones of the first DEMO_MEMES are uploaded; a restart, or a second process racing this
- * one, adds nothing twice (the same picture is the same bytes, refused as an exact duplicate).
- * Approval follows the bus (content.meme) and, for what the bus may not carry (another process's
- * workers, a restart), polls the database until no demo meme is on its way to the queue.
+ * Restart-safe and idempotent: everything is read back from the database (a demo meme is known
+ * by its title among the demo creators' memes), so a restart resumes the drip and the uploads
+ * where they were, and adds nothing twice (the same picture is the same bytes, refused as an
+ * exact duplicate if a second process races this one). The bus (content.meme, chain.block)
+ * says when to look; for what it may not carry (another process's workers) the database is
+ * polled while a demo meme is on its way through the transform workers.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
@@ -37,11 +52,20 @@ import { UsersRepository } from './services/auth/users.repository.ts'
 /** The demo creators' user ids; their memes are the demo memes. */
 export const DEMO_CREATOR_IDS = ['demo-creator-1', 'demo-creator-2', 'demo-creator-3'] as const
 
-/** How often the database is asked about demo memes on their way to the queue. */
+/** How often the database is asked about demo memes going through the transform workers. */
 const POLL_INTERVAL_MS = 5_000
 
-/** States a demo meme passes on its way to the round queue; it is "pending" while in one. */
-const ON_THE_WAY: readonly MemeState[] = ['validated', 'transforming', 'checked', 'in_review']
+/** States a demo meme passes through the transform workers, before review. */
+const ON_THE_WAY: readonly MemeState[] = ['validated', 'transforming', 'checked']
+
+/** How long a block's allowance waits for the round engine to open the block's round. */
+const ROUND_WAIT_MS = 10_000
+
+/**
+ * Per DEMO_PER_ROUND: demo memes kept on their way or waiting in review (the buffer), and demo
+ * memes at most in the round queue.
+ */
+const BUFFER_ROUNDS = 2
 
 export interface DemoDeps {
   config: Config
@@ -53,10 +77,19 @@ export interface DemoDeps {
 }
 
 export interface Demo {
-  /** Resolves, never rejects, once the missing demo memes are uploaded: how many were. */
+  /**
+   * Resolves, never rejects, once this process has nothing more to upload (all DEMO_MEMES demo
+   * memes exist, or it stopped): how many it uploaded. The drip goes on after it.
+   */
   seeded: Promise<number>
-  /** Ends the bus subscription and the polling, and waits for the work in flight. */
+  /** Ends the bus subscriptions and the polling, and waits for the work in flight. */
   stop(): Promise<void>
+}
+
+interface DemoMemeRow {
+  id: string
+  title: string
+  state: MemeState
 }
 
 export async function seedDemo(deps: DemoDeps): Promise<Demo> {
@@ -65,151 +98,241 @@ export async function seedDemo(deps: DemoDeps): Promise<Demo> {
   const now = deps.now ?? (() => new Date())
   const log = deps.logger.child({ component: 'demo' })
   const creators = await demoCreators(new UsersRepository(db.kysely), config.chain, now)
+  const perRound = config.demo.perRound
+  const buffer = BUFFER_ROUNDS * perRound
+  const ideas = DEMO_MEME_IDEAS.slice(0, config.demo.memes).map((idea, index) => ({ ...idea, index }))
 
-  const demoMemes = () =>
+  const demoMemes = (): Promise<DemoMemeRow[]> =>
     db.kysely
       .selectFrom('memes')
       .select(['id', 'title', 'state'])
       .where('creator_user_id', 'in', [...DEMO_CREATOR_IDS])
+      .orderBy('created_at')
+      .orderBy('id')
       .execute()
 
+  const existing = await demoMemes()
+  /** Approvals allowed until the next block; the first start has them before any block. */
+  let allowance = existing.some((m) => m.state === 'approved' || m.state === 'assigned') ? 0 : perRound
+
   let stopping = false
-  const known = new Set<string>()
-  /** Demo memes in review that are not approved here: told once, then left to a reviewer. */
-  const leftForReviewer = new Set<string>()
+  const known = new Set(existing.map((m) => m.id))
+  /** Whether a demo meme in review is ready to approve (animated, quality checked), by id. */
+  const readiness = new Map<string, boolean>()
+  /** Titles whose upload was refused: not tried again by this process. */
+  const refused = new Set<string>()
   const inFlight = new Set<Promise<void>>()
-  const checking = new Set<string>()
   let approvedHere = 0
+  let uploaded = 0
+  let uploadRunning = false
+  let uploadsOver = false
+  let throughLogged = false
+  let timer: NodeJS.Timeout | undefined
+  /** The last block seen, until its round is open (or ROUND_WAIT_MS passed without one). */
+  let blockWaiting: { height: number; since: number } | undefined
+  let roundTimer: NodeJS.Timeout | undefined
+  let resolveSeeded: (count: number) => void = () => {}
+  const seeded = new Promise<number>((resolve) => {
+    resolveSeeded = resolve
+  })
 
   const track = (work: Promise<void>) => {
     inFlight.add(work)
     void work.finally(() => inFlight.delete(work))
   }
 
-  /** Approves the demo meme if it is in review with an animation that passed the quality check. */
-  const consider = async (memeId: string): Promise<void> => {
-    if (checking.has(memeId) || stopping) return
-    checking.add(memeId)
-    try {
-      const meme = await content.memes.byId(memeId)
-      if (meme?.state !== 'in_review') return
-      if (meme.animation === null || meme.quality?.ok !== true) {
-        if (!leftForReviewer.has(memeId)) {
-          leftForReviewer.add(memeId)
-          log.warn(
-            { memeId, title: meme.title, problems: meme.problems },
-            `demo: meme "${meme.title}" needs a reviewer`,
-          )
-        }
-        return
-      }
-      const result = await content.service.approve(memeId)
-      if (result.status === 'ok') {
-        approvedHere++
-        log.info({ memeId, title: meme.title }, `demo: meme "${meme.title}" approved`)
-      }
-    } catch (error) {
-      if (!stopping) log.warn({ err: error, memeId }, 'demo: checking a meme failed; will look again')
-    } finally {
-      checking.delete(memeId)
-    }
+  const endUploads = () => {
+    if (uploadsOver) return
+    uploadsOver = true
+    resolveSeeded(uploaded)
+    if (uploaded > 0) log.info({ memes: uploaded }, `demo: ${uploaded} memes uploaded for animation`)
   }
 
-  const unsubscribe = bus.subscribe('content.meme', ({ memeId, progress }) => {
-    // Progress reports are not state changes; a job's end reports null.
-    if (progress === null && known.has(memeId)) track(consider(memeId))
-  })
-
-  let uploading = true
-  let timer: NodeJS.Timeout | undefined
-  const poll = async (): Promise<void> => {
-    timer = undefined
-    try {
-      const memes = await demoMemes()
-      for (const meme of memes) known.add(meme.id)
-      for (const meme of memes) if (meme.state === 'in_review') await consider(meme.id)
-      const pending = (await demoMemes()).filter(
-        (m) => ON_THE_WAY.includes(m.state) && !leftForReviewer.has(m.id),
+  /** Whether the demo meme, in review, has an animation that passed the quality check. */
+  const ready = async (memeId: string): Promise<boolean> => {
+    const cached = readiness.get(memeId)
+    if (cached !== undefined) return cached
+    const meme = await content.memes.byId(memeId)
+    if (meme?.state !== 'in_review') return false
+    const ok = meme.animation !== null && meme.quality?.ok === true
+    readiness.set(memeId, ok)
+    if (!ok) {
+      log.warn(
+        { memeId, title: meme.title, problems: meme.problems },
+        `demo: meme "${meme.title}" needs a reviewer`,
       )
-      if (pending.length === 0 && !uploading) {
-        if (approvedHere > 0) log.info({ memes: memes.length }, 'demo: every demo meme is through review')
-        return
-      }
-    } catch (error) {
-      if (!stopping) log.warn({ err: error }, 'demo: polling failed; will try again')
     }
-    if (!stopping) {
-      timer = setTimeout(() => track(poll()), POLL_INTERVAL_MS)
-      timer.unref()
-    }
+    return ok
   }
 
-  const existing = await demoMemes()
-  for (const meme of existing) known.add(meme.id)
-  const titles = new Set(existing.map((m) => m.title))
-  const missing = DEMO_MEME_IDEAS.slice(0, config.demo.memes)
-    .map((idea, index) => ({ ...idea, index }))
-    .filter((idea) => !titles.has(idea.title))
-
-  const upload = async (): Promise<number> => {
-    if (missing.length === 0) {
-      log.info({ memes: existing.length }, `demo: nothing to seed; ${existing.length} demo memes there`)
-      return 0
-    }
+  const upload = async (idea: (typeof ideas)[number]): Promise<void> => {
     const tmpDir = path.join(config.dataDir, 'tmp', 'demo')
     await mkdir(tmpDir, { recursive: true })
-    let queued = 0
-    for (const idea of missing) {
-      if (stopping) break
-      const file = path.join(tmpDir, `${randomUUID()}.png`)
-      try {
-        await writeFile(file, await demoPicture(idea.index))
-        const result = await content.service.upload({
-          tempPath: file,
-          creator: creators[idea.index % creators.length]!.address,
-          title: idea.title,
-          tags: idea.tags,
-        })
-        if (result.status === 'created') {
-          known.add(result.meme.id)
-          queued++
-        } else if (result.status !== 'DUPLICATE_MEME') {
-          // A duplicate is this picture uploaded already (another process); anything else is a bug.
+    const file = path.join(tmpDir, `${randomUUID()}.png`)
+    try {
+      await writeFile(file, await demoPicture(idea.index))
+      const result = await content.service.upload({
+        tempPath: file,
+        creator: creators[idea.index % creators.length]!.address,
+        title: idea.title,
+        tags: idea.tags,
+      })
+      if (result.status === 'created') {
+        known.add(result.meme.id)
+        uploaded++
+        log.info({ memeId: result.meme.id, title: idea.title }, `demo: meme "${idea.title}" uploaded`)
+      } else {
+        refused.add(idea.title)
+        // A duplicate is this picture uploaded already (another process); anything else is a bug.
+        if (result.status !== 'DUPLICATE_MEME') {
           log.warn(
             { title: idea.title, status: result.status, detail: result.detail },
             'demo: a picture was refused',
           )
         }
-      } finally {
-        await rm(file, { force: true })
       }
+    } finally {
+      await rm(file, { force: true })
     }
-    log.info({ memes: queued }, `demo: ${queued} memes queued for animation`)
-    return queued
   }
 
-  const seeded = upload()
-    .catch((error: unknown) => {
-      if (!stopping) log.error({ err: error }, 'demo: seeding failed')
-      return 0
-    })
-    .finally(() => {
-      uploading = false
-    })
-  track(seeded.then(() => {}))
-  track(poll())
+  const startUpload = (idea: (typeof ideas)[number]) => {
+    uploadRunning = true
+    track(
+      upload(idea)
+        .catch((error: unknown) => {
+          if (!stopping)
+            log.error({ err: error, title: idea.title }, 'demo: uploading failed; no more uploads')
+          endUploads()
+        })
+        .finally(() => {
+          uploadRunning = false
+          kick()
+        }),
+    )
+  }
+
+  /** Looks at the demo memes: approves what the allowance allows, and tops up the buffer. */
+  const step = async (): Promise<void> => {
+    if (blockWaiting) {
+      const opened = await db.kysely
+        .selectFrom('rounds')
+        .select('height')
+        .where('height', '>=', blockWaiting.height)
+        .limit(1)
+        .executeTakeFirst()
+      if (opened || Date.now() - blockWaiting.since >= ROUND_WAIT_MS) {
+        blockWaiting = undefined
+        allowance = perRound
+      }
+    }
+    const memes = await demoMemes()
+    const waiting: DemoMemeRow[] = []
+    let onTheWay = 0
+    let queued = 0
+    for (const meme of memes) {
+      known.add(meme.id)
+      if (meme.state !== 'in_review') readiness.delete(meme.id)
+      if (ON_THE_WAY.includes(meme.state)) onTheWay++
+      else if (meme.state === 'approved') queued++
+      else if (meme.state === 'in_review' && (await ready(meme.id))) waiting.push(meme)
+    }
+
+    // The drip: oldest first, within the allowance, and no pile-up if rounds do not take them.
+    while (allowance > 0 && queued < buffer && waiting.length > 0 && !stopping) {
+      const meme = waiting.shift()!
+      const result = await content.service.approve(meme.id)
+      if (result.status !== 'ok') continue // moved meanwhile, by a reviewer or another process
+      allowance--
+      queued++
+      approvedHere++
+      log.info({ memeId: meme.id, title: meme.title }, `demo: meme "${meme.title}" approved`)
+    }
+
+    // The top-up: the next title while the buffer runs low.
+    if (!uploadsOver && !uploadRunning && !stopping) {
+      const titles = new Set(memes.map((m) => m.title))
+      const next = ideas.find((idea) => !titles.has(idea.title) && !refused.has(idea.title))
+      if (!next || memes.length >= ideas.length) endUploads()
+      else if (onTheWay + waiting.length < buffer) startUpload(next)
+    }
+
+    if (uploadsOver && onTheWay === 0 && waiting.length === 0 && approvedHere > 0 && !throughLogged) {
+      throughLogged = true
+      log.info({ memes: memes.length }, 'demo: every demo meme is through review')
+    }
+    if ((onTheWay > 0 || uploadRunning) && !stopping && !timer) {
+      timer = setTimeout(() => {
+        timer = undefined
+        kick()
+      }, POLL_INTERVAL_MS)
+      timer.unref()
+    }
+  }
+
+  // Steps run one at a time; a kick during one runs another after it.
+  let running = false
+  let again = false
+  const kick = (): void => {
+    if (stopping) return
+    if (running) {
+      again = true
+      return
+    }
+    running = true
+    track(
+      (async () => {
+        do {
+          again = false
+          try {
+            await step()
+          } catch (error) {
+            if (!stopping) log.warn({ err: error }, 'demo: looking at the demo memes failed; will look again')
+          }
+        } while (again && !stopping)
+        running = false
+      })(),
+    )
+  }
+
+  const unsubscribers = [
+    bus.subscribe('content.meme', ({ memeId, progress }) => {
+      // Progress reports are not state changes; a job's end reports null.
+      if (progress === null && known.has(memeId)) kick()
+    }),
+    bus.subscribe('chain.block', ({ height }) => {
+      // The allowance of the block before ends here. The new one starts once the round engine has
+      // taken the queue into this block's round, so that what is approved now waits for the next.
+      allowance = 0
+      blockWaiting = { height, since: Date.now() }
+      if (roundTimer) clearTimeout(roundTimer)
+      roundTimer = setTimeout(kick, ROUND_WAIT_MS + 100)
+      roundTimer.unref()
+      kick()
+    }),
+    bus.subscribe('round.updated', ({ height }) => {
+      if (blockWaiting && height !== null && height >= blockWaiting.height) kick()
+    }),
+  ]
+
+  const titles = new Set(existing.map((m) => m.title))
+  if (existing.length >= ideas.length || ideas.every((idea) => titles.has(idea.title))) {
+    log.info({ memes: existing.length }, `demo: nothing to seed; ${existing.length} demo memes there`)
+  }
+  kick()
 
   return {
     seeded,
     async stop() {
       stopping = true
-      unsubscribe()
+      for (const unsubscribe of unsubscribers) unsubscribe()
       if (timer) clearTimeout(timer)
+      if (roundTimer) clearTimeout(roundTimer)
       while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+      endUploads()
     },
   }
 }
-
 /** The demo creators, made on first use with addresses of fresh keys that nobody keeps. */
 async function demoCreators(
   users: UsersRepository,

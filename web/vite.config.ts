@@ -23,8 +23,13 @@ export default defineConfig({
     // The app imports shared types from contracts/ at the repository root.
     fs: { allow: [repoRoot] },
     proxy: {
-      // The WebSocket endpoint lives under /api too; it needs the upgrade forwarded.
-      '/api/v1/ws': { target: serverUrl, ws: true },
+      // The WebSocket endpoint lives under /api too; it needs the upgrade forwarded, and the
+      // server only accepts pages of its own origin (PUBLIC_URL), so the proxy speaks for them.
+      '/api/v1/ws': {
+        target: serverUrl,
+        ws: true,
+        configure: (proxy) => proxy.on('proxyReqWs', (proxyReq) => proxyReq.setHeader('origin', serverUrl)),
+      },
       '/api': serverUrl,
       '/ready': serverUrl,
       '/health': serverUrl,

@@ -2,9 +2,12 @@
  * The demo of a fresh install (src/demo.ts) on a real database with the real content pipeline:
  * the content service, job queue, transform worker, local engine and quality check animate the
  * demo pictures (at a tenth of 1080p, which is all that changes, so that the test is quick), and
- * the demo approves them into the round queue once they pass the quality check, while a real
- * upload that reaches review stays there for an admin. A second start adds nothing; a larger
- * DEMO_MEMES adds only the missing ones; with DEMO=off nothing happens at all.
+ * the demo drips them into the round queue once they pass the quality check, DEMO_PER_ROUND per
+ * block, while a real upload that reaches review stays there for an admin. Blocks are published
+ * on the bus as block sync does, and the round engine's part on a block (opening the round and
+ * taking the queue into it) is played by `openRound`, a moment after the block, as it happens.
+ * A restart resumes the drip and adds nothing twice; a larger DEMO_MEMES tops up the memes
+ * waiting in review as they drain, up to DEMO_MEMES; with DEMO=off nothing happens at all.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -26,6 +29,8 @@ import { DEFAULT_TRANSFORM_SETTINGS } from '../../src/services/content/engine/tr
 import { MemesRepository } from '../../src/services/content/memes.repository.ts'
 import { TransformWorker } from '../../src/services/content/transform-worker.ts'
 import { scenePng } from '../../src/services/content/validation/test-images.ts'
+import { roundParamsFrom } from '../../src/services/rounds/round-engine.ts'
+import { RoundsRepository } from '../../src/services/rounds/rounds.repository.ts'
 import { newKey } from '../support/auth.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
 
@@ -58,6 +63,76 @@ function demoMemes() {
     .where('creator_user_id', 'in', [...DEMO_CREATOR_IDS])
     .orderBy('created_at')
     .execute()
+}
+
+type DemoMeme = Awaited<ReturnType<typeof demoMemes>>[number]
+
+const titles = (memes: ReadonlyArray<{ title: string }>) => memes.map((m) => m.title)
+const inState = (memes: DemoMeme[], state: string) => memes.filter((m) => m.state === state)
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Block sync's message for block `height`, as the demo and the round engine get it. */
+function publishBlock(height: number) {
+  bus.publish('chain.block', {
+    height,
+    hash: height.toString(16).padStart(64, '0'),
+    prevHash: (height - 1).toString(16).padStart(64, '0'),
+    merkleRoot: '0'.repeat(64),
+    time: 1_700_000_000 + height * 60,
+    txCount: 1,
+  })
+}
+
+/** What the round engine does on block `height`: opens its round, which takes the queue. */
+async function openRound(height: number): Promise<void> {
+  const rounds = new RoundsRepository(db.kysely)
+  const params = roundParamsFrom({
+    platformFeeBps: 200,
+    directSharePct: 40,
+    creatorSharePct: 10,
+    memesPerRound: 20,
+  })
+  const now = new Date()
+  await db.kysely.transaction().execute(async (trx) => {
+    await rounds.closeOpenBelow(trx, height, now)
+    await rounds.insert(trx, height, height.toString(16).padStart(64, '0'), params, now)
+    await rounds.assignQueued(trx, height, params.memesPerRound, now)
+  })
+  bus.publish('round.updated', { height })
+}
+
+/** The titles of the memes round `height` took. */
+async function roundTitles(height: number): Promise<string[]> {
+  const rows = await db.kysely
+    .selectFrom('round_memes as rm')
+    .innerJoin('memes as m', 'm.id', 'rm.meme_id')
+    .select('m.title')
+    .where('rm.round_height', '=', height)
+    .orderBy('rm.slot')
+    .execute()
+  return rows.map((r) => r.title)
+}
+
+/**
+ * A block and its round: nothing is approved between the block and its round (what the demo
+ * approves on a block waits for the next round), then at most DEMO_PER_ROUND are.
+ */
+async function block(height: number, expectApproved: number): Promise<DemoMeme[]> {
+  const before = await demoMemes()
+  publishBlock(height)
+  await sleep(300)
+  expect(inState(await demoMemes(), 'approved')).toEqual(inState(before, 'approved'))
+  await openRound(height)
+  const taken = inState(before, 'approved').length
+  const approved = await until(`${expectApproved} approvals on block ${height}`, async () => {
+    const memes = inState(await demoMemes(), 'approved')
+    return memes.length >= expectApproved ? memes : undefined
+  })
+  // A moment for anything more that the demo would wrongly approve.
+  await sleep(300)
+  expect(inState(await demoMemes(), 'approved')).toEqual(approved)
+  expect(await roundTitles(height)).toHaveLength(taken)
+  return approved
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 50_000): Promise<T> {
@@ -113,11 +188,14 @@ afterAll(async () => {
 
 describe('the demo', () => {
   it('is on by default for an embedded devnet only', () => {
-    expect(config({}).demo).toEqual({ enabled: true, memes: 8 })
+    expect(config({}).demo).toEqual({ enabled: true, memes: 30, perRound: 3 })
     expect(config({ CHAIN: 'test' }).demo.enabled).toBe(false)
     expect(config({ DATABASE_URL: 'postgres://u@127.0.0.1/m' }).demo.enabled).toBe(false)
     expect(config({ DATABASE_URL: 'postgres://u@127.0.0.1/m', DEMO: 'on' }).demo.enabled).toBe(true)
     expect(() => config({ DEMO: 'yes' })).toThrow(/DEMO must be one of on, off/)
+    expect(config({ DEMO_PER_ROUND: '20' }).demo.perRound).toBe(20)
+    expect(() => config({ DEMO_PER_ROUND: '0' })).toThrow(/DEMO_PER_ROUND/)
+    expect(() => config({ DEMO_PER_ROUND: '21' })).toThrow(/DEMO_PER_ROUND/)
   })
 
   it('does nothing when off', async () => {
@@ -129,7 +207,10 @@ describe('the demo', () => {
     expect(await demoMemes()).toEqual([])
   })
 
-  it('seeds DEMO_MEMES memes that are animated and approved into the round queue; real uploads stay in review', async () => {
+  const env = { DEMO_MEMES: '4', DEMO_PER_ROUND: '2' }
+  let realId = ''
+
+  it('uploads DEMO_MEMES memes and, on the first start, approves DEMO_PER_ROUND once animated; the rest wait', async () => {
     // A real upload, racing the demo through the same worker: it must wait for an admin.
     const realFile = path.join(dataDir, 'real.png')
     await writeFile(realFile, await scenePng(1920, 1080, 42))
@@ -140,49 +221,59 @@ describe('the demo', () => {
       tags: '',
     })
     expect(real.status).toBe('created')
-    const realId = real.status === 'created' ? real.meme.id : ''
+    realId = real.status === 'created' ? real.meme.id : ''
 
-    const demo = await seedDemo({ config: config({ DEMO_MEMES: '2' }), db, bus, content, logger })
-    expect(await demo.seeded).toBe(2)
-    const approved = await until('the demo memes to be approved', async () => {
+    const demo = await seedDemo({ config: config(env), db, bus, content, logger })
+    expect(await demo.seeded).toBe(4)
+    const memes = await until('the demo memes to be animated', async () => {
       const memes = await demoMemes()
-      return memes.length === 2 && memes.every((m) => m.state === 'approved') ? memes : undefined
+      return inState(memes, 'approved').length === 2 && inState(memes, 'in_review').length === 2
+        ? memes
+        : undefined
     })
-    expect(approved.map((m) => m.title)).toEqual(DEMO_MEME_IDEAS.slice(0, 2).map((idea) => idea.title))
+    expect(titles(memes)).toEqual(titles(DEMO_MEME_IDEAS.slice(0, 4)))
     // Spread over the demo creators.
-    expect(approved.map((m) => m.creator_user_id)).toEqual(['demo-creator-1', 'demo-creator-2'])
-    for (const { id } of approved) {
+    expect(memes.map((m) => m.creator_user_id)).toEqual([
+      'demo-creator-1',
+      'demo-creator-2',
+      'demo-creator-3',
+      'demo-creator-1',
+    ])
+    // First uploaded, first approved; the others wait in review for a block.
+    expect(titles(inState(memes, 'approved'))).toEqual(titles(memes.slice(0, 2)))
+    for (const { id } of memes) {
       const meme = await content.memes.byId(id)
       expect(meme?.animation).not.toBeNull()
       expect(meme?.quality?.ok).toBe(true)
       expect(meme?.problems).toEqual([])
       expect(meme?.tags).toContain('demo')
-      expect(meme?.approvedAt).not.toBeNull()
       expect(meme?.creatorIdentityKey).toBeNull()
+      expect(meme?.approvedAt === null).toBe(meme?.state === 'in_review')
     }
-    const queue = await content.memes.roundQueue(20)
-    expect(queue.map((m) => m.id)).toEqual(approved.map((m) => m.id))
+    expect((await content.memes.roundQueue(20)).map((m) => m.id)).toEqual(memes.slice(0, 2).map((m) => m.id))
 
     await until('the real upload to reach review', async () =>
       (await content.memes.byId(realId))?.state === 'in_review' ? true : undefined,
     )
-    // Give the demo a poll and the bus a moment: the real upload is not its to approve.
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Give the demo a look and the bus a moment: neither the real upload nor a third demo meme moves.
+    await sleep(500)
     expect((await content.memes.byId(realId))?.state).toBe('in_review')
+    expect(await demoMemes()).toEqual(memes)
     await demo.stop()
 
     const messages = logLines.map((line) => line.msg)
-    expect(messages).toContain('demo: 2 memes queued for animation')
-    for (const { title } of approved) expect(messages).toContain(`demo: meme "${title}" approved`)
+    expect(messages).toContain('demo: 4 memes uploaded for animation')
+    for (const { title } of memes.slice(0, 2)) expect(messages).toContain(`demo: meme "${title}" approved`)
     // The demo creators' keys are thrown away at once: nothing in the logs but their addresses.
     expect(JSON.stringify(logLines)).not.toMatch(/privateKey|wif/i)
   })
 
-  it('adds nothing on a second start, only the missing memes when DEMO_MEMES grows, and approves what waits', async () => {
+  it('resumes the drip after a restart: adds nothing, approves only on blocks, at most DEMO_PER_ROUND each', async () => {
     const before = await demoMemes()
-    const again = await seedDemo({ config: config({ DEMO_MEMES: '2' }), db, bus, content, logger })
-    expect(await again.seeded).toBe(0)
-    await again.stop()
+    const demo = await seedDemo({ config: config(env), db, bus, content, logger })
+    expect(await demo.seeded).toBe(0)
+    // Not the first start: what waits in review waits for a block.
+    await sleep(500)
     expect(await demoMemes()).toEqual(before)
     expect(
       await db.kysely
@@ -192,26 +283,54 @@ describe('the demo', () => {
         .execute(),
     ).toHaveLength(3)
 
-    const more = await seedDemo({ config: config({ DEMO_MEMES: '3' }), db, bus, content, logger })
-    expect(await more.seeded).toBe(1)
-    await more.stop()
-    const after = await demoMemes()
-    expect(after.map((m) => m.title)).toEqual(DEMO_MEME_IDEAS.slice(0, 3).map((idea) => idea.title))
-    expect(after[2]?.creator_user_id).toBe('demo-creator-3')
+    // Round 1 takes the two approved on the first start; the other two are approved for round 2.
+    const approved = await block(1, 2)
+    expect(titles(approved)).toEqual(titles(before.slice(2)))
+    expect(await roundTitles(1)).toEqual(titles(before.slice(0, 2)))
+    // Round 2 takes them; nothing is left to approve and nothing more is uploaded.
+    await block(2, 0)
+    expect(await roundTitles(2)).toEqual(titles(before.slice(2)))
+    await demo.stop()
+    expect((await demoMemes()).map((m) => [m.id, m.title])).toEqual(before.map((m) => [m.id, m.title]))
+    expect((await content.memes.byId(realId))?.state).toBe('in_review')
+  })
 
-    // The demo stopped before the new meme was animated: it waits in review for the next start.
-    const third = after[2]!.id
-    await until('the new meme to reach review', async () =>
-      (await content.memes.byId(third))?.state === 'in_review' ? true : undefined,
-    )
-    const restarted = await seedDemo({ config: config({ DEMO_MEMES: '3' }), db, bus, content, logger })
-    expect(await restarted.seeded).toBe(0)
-    await until('the new meme to be approved on restart', async () =>
-      (await content.memes.byId(third))?.state === 'approved' ? true : undefined,
-    )
-    await restarted.stop()
-    expect((await content.memes.roundQueue(20)).map((m) => m.title)).toEqual(
-      DEMO_MEME_IDEAS.slice(0, 3).map((idea) => idea.title),
-    )
+  it('tops up the memes waiting in review as blocks drain them, up to DEMO_MEMES', async () => {
+    const demo = await seedDemo({
+      config: config({ DEMO_MEMES: '9', DEMO_PER_ROUND: '2' }),
+      db,
+      bus,
+      content,
+      logger,
+    })
+    // A buffer of 2 x DEMO_PER_ROUND animated memes waits in review; no more is uploaded.
+    await until('four more demo memes in review', async () => {
+      const memes = await demoMemes()
+      return inState(memes, 'in_review').length === 4 ? true : undefined
+    })
+    await sleep(500)
+    let memes = await demoMemes()
+    expect(titles(memes)).toEqual(titles(DEMO_MEME_IDEAS.slice(0, 8)))
+    expect(inState(memes, 'approved')).toEqual([])
+
+    // Two of the four are approved; the ninth and last is uploaded in their place.
+    expect(titles(await block(3, 2))).toEqual(titles(memes.slice(4, 6)))
+    memes = await until('the last demo meme in review', async () => {
+      const memes = await demoMemes()
+      return memes.length === 9 && inState(memes, 'in_review').length === 3 ? memes : undefined
+    })
+    expect(await demo.seeded).toBe(5)
+    expect(titles(await block(4, 2))).toEqual(titles(memes.slice(6, 8)))
+    expect(titles(await block(5, 1))).toEqual(titles(memes.slice(8)))
+    await block(6, 0)
+    await demo.stop()
+
+    memes = await demoMemes()
+    expect(titles(memes)).toEqual(titles(DEMO_MEME_IDEAS.slice(0, 9)))
+    expect(inState(memes, 'assigned')).toHaveLength(9)
+    for (let height = 1; height <= 6; height++)
+      expect((await roundTitles(height)).length).toBeLessThanOrEqual(2)
+    expect(logLines.map((line) => line.msg)).toContain('demo: every demo meme is through review')
+    expect((await content.memes.byId(realId))?.state).toBe('in_review')
   })
 })

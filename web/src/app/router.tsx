@@ -9,8 +9,10 @@ import { AdminPage } from '../features/admin/AdminPage.tsx'
 import { MemeReviewPage } from '../features/admin/MemeReviewPage.tsx'
 import { EarningsPage } from '../features/earnings/EarningsPage.tsx'
 import { MarketPage } from '../features/market/MarketPage.tsx'
+import { NotificationsPage } from '../features/notifications/NotificationsPage.tsx'
 import { ProofPage } from '../features/proofs/ProofPage.tsx'
 import { LiveRoundPage } from '../features/rounds/LiveRoundPage.tsx'
+import { RoundDetailPage } from '../features/rounds/RoundDetailPage.tsx'
 import { RoundHistoryPage } from '../features/rounds/RoundHistoryPage.tsx'
 import { Layout } from '../features/shell/Layout.tsx'
 import { NotFoundPage } from '../features/shell/NotFoundPage.tsx'
@@ -39,6 +41,8 @@ export function makeRouter() {
             { path: 'market', element: <MarketPage /> },
             { path: 'earnings', element: <EarningsPage /> },
             { path: 'rounds', element: <RoundHistoryPage /> },
+            { path: 'rounds/:height', element: <RoundDetailPage /> },
+            { path: 'notifications', element: <NotificationsPage /> },
             {
               // One layout for the admin pages, which holds the pipeline's live event stream.
               path: 'admin',

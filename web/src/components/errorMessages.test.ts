@@ -5,12 +5,30 @@
  */
 import { describe, expect, test } from 'vitest'
 import { ERROR_CODE_NAMES } from '../../../contracts/errors.ts'
+import { WS_ERROR_CODES } from '../../../contracts/ws.ts'
+import { WS_CLIENT_ERRORS } from '../app/ws.ts'
 import { ERROR_MESSAGES, formatDisplayError, toDisplayError } from './errorMessages.ts'
 
 describe('error messages', () => {
   test('every code in contracts/errors.ts has a message', () => {
     const missing = ERROR_CODE_NAMES.filter((code) => ERROR_MESSAGES[code] === undefined)
     expect(missing).toEqual([])
+  })
+
+  test("every WebSocket code, the server's and the client's own, has a message", () => {
+    const codes = [...Object.keys(WS_ERROR_CODES), ...Object.keys(WS_CLIENT_ERRORS)]
+    expect(codes.filter((code) => ERROR_MESSAGES[code] === undefined)).toEqual([])
+  })
+
+  test('a WebSocket error is worded by its code; an unknown code keeps its message', () => {
+    expect(toDisplayError({ code: 'WATCH_TOO_MANY_SESSIONS', message: 'too many' })).toEqual({
+      message: ERROR_MESSAGES.WATCH_TOO_MANY_SESSIONS,
+      code: 'WATCH_TOO_MANY_SESSIONS',
+    })
+    expect(toDisplayError({ code: 'SOMETHING_NEW', message: 'Something new.' })).toEqual({
+      message: 'Something new.',
+      code: 'SOMETHING_NEW',
+    })
   })
 
   test('a server error is worded by its code and keeps its request id', () => {

@@ -57,6 +57,36 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   MEME_NOT_REVIEWABLE: 'This meme has moved on; reload to see where it is now.',
   MEDIA_TOKEN_INVALID: 'This video link has expired. Start watching again.',
   NOT_ANCHORED_YET: 'This record is not on chain yet. Its proof is ready after the next block.',
+  // Watching (contracts/watch.ts), answered over the WebSocket.
+  MEME_NOT_WATCHABLE: 'This meme cannot be watched: it is not published yet, or it was taken down.',
+  WATCH_SESSION_NOT_FOUND: 'This watch session is not known to the server any more. Start watching again.',
+  WATCH_SESSION_ENDED: 'This watch session has already ended. Start watching again.',
+  WATCH_TOO_MANY_SESSIONS:
+    'You are already watching in too many tabs or windows. Stop watching in one of them, then try again.',
+  // The marketplace (contracts/market.ts).
+  PRICE_INVALID: 'Enter the price as a whole number of satoshis.',
+  PRICE_BELOW_MINIMUM: 'That price is below the marketplace minimum.',
+  MEME_NOT_FOUND: 'There is no such meme.',
+  MEME_NOT_TRADABLE: 'This meme cannot be traded yet: only memes that have been in a round can.',
+  NOT_OWNER: 'Only the meme’s owner can do this.',
+  ALREADY_LISTED: 'This meme is already listed. Cancel that listing to set a new price.',
+  LISTING_NOT_FOUND: 'This listing does not exist. Reload the market.',
+  LISTING_NOT_ACTIVE: 'This listing has just been sold or cancelled. Reload the meme to see where it is now.',
+  CANNOT_BUY_OWN: 'You already own this meme, so you cannot buy it or bid on it.',
+  ALREADY_OFFERED: 'You already have an open offer on this meme. Withdraw it to make another.',
+  OFFER_NOT_FOUND: 'This offer does not exist. Reload the meme.',
+  OFFER_NOT_OPEN: 'This offer is no longer open: it was accepted, withdrawn, or the meme was sold.',
+  // The WebSocket itself (contracts/ws.ts), and this app's own view of it (app/ws.ts).
+  WS_BAD_MESSAGE: 'The app sent the server something it could not read. Reload the page and try again.',
+  WS_UNKNOWN_TYPE: 'The server does not know this request. Reload the page to get the current app.',
+  WS_RATE_LIMITED: 'Too many messages in a short time. Wait a moment and try again.',
+  WS_BUSY: 'The server is still answering earlier requests. Wait a moment and try again.',
+  WS_UNKNOWN_CHANNEL: 'The server has no such live feed.',
+  WS_FORBIDDEN_CHANNEL: 'This live feed is not yours to follow. Sign in again if you were signed out.',
+  WS_TOO_MANY_SUBSCRIPTIONS: 'This page follows too many live feeds at once. Reload it.',
+  WS_INTERNAL: 'Something went wrong on our side. Try again in a moment.',
+  WS_DISCONNECTED: 'The connection to the server dropped. It reconnects by itself; try again in a moment.',
+  WS_TIMEOUT: 'The server took too long to answer. Check your connection and try again.',
 }
 
 /** A server or client error as the app shows it: a sentence, plus the code and request id if any. */
@@ -93,6 +123,12 @@ export function toDisplayError(error: FetchBaseQueryError | SerializedError | Er
       return { message: ERROR_MESSAGES[code] ?? message, code, ...(requestId ? { requestId } : {}) }
     }
     return { message: `The server answered with status ${String(error.status)}.` }
+  }
+  // A WebSocket error ({ code, message }, app/ws.ts) is worded by its code like an HTTP one.
+  if ('code' in error && typeof error.code === 'string') {
+    const own = 'message' in error && typeof error.message === 'string' ? error.message : ''
+    const message = ERROR_MESSAGES[error.code] ?? own
+    if (message !== '') return { message, code: error.code }
   }
   if ('message' in error && typeof error.message === 'string' && error.message !== '') {
     return { message: error.message }

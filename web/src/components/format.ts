@@ -39,3 +39,11 @@ export function formatDateTime(iso: string): string {
   const date = new Date(iso)
   return Number.isNaN(date.getTime()) ? iso : dateTimeFormat.format(date)
 }
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', { timeStyle: 'medium' })
+
+/** The time of day only, for lists within one day (a round's flushes). */
+export function formatTime(iso: string): string {
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? iso : timeFormat.format(date)
+}

@@ -6,6 +6,8 @@
  * balance, the withdrawals and the history at once, so it refetches exactly those three (tags
  * this feature adds to the slice).
  */
+import type { ThunkAction, ThunkDispatch, UnknownAction } from '@reduxjs/toolkit'
+import { useDispatch } from 'react-redux'
 import type { WalletResponse } from '../../../../contracts/wallet.ts'
 import type {
   HistoryKind,
@@ -108,4 +110,34 @@ export function useWithdrawals() {
  */
 export function useHistory(kind: HistoryKind) {
   return useGetHistoryInfiniteQuery(kind, { pollingInterval: WALLET_POLL_INTERVAL_MS })
+}
+
+/** The store as these endpoints see it (see contentApi.ts for why it is not RootState). */
+export type WalletState = Parameters<typeof walletApi.util.selectCachedArgsForQuery>[0]
+export type WalletDispatch = ThunkDispatch<WalletState, unknown, UnknownAction>
+export const useWalletDispatch = useDispatch.withTypes<WalletDispatch>()
+
+/** A `balance` event of the user's channel (contracts/rounds.ts UserEvent). */
+export interface BalanceEvent {
+  balanceSats: number
+  availableSats: number
+}
+
+/**
+ * The balance as the user's channel sent it, into the cached wallet, so the header and the
+ * wallet page move with every flush of watching instead of at the next poll. The ledger's balance
+ * counts what open holds reserve; available is what is left, so the held part is the difference.
+ * Pending deposits are not in the event and stay as last fetched.
+ */
+export function balanceReceived(
+  balance: BalanceEvent,
+): ThunkAction<void, WalletState, unknown, UnknownAction> {
+  return (dispatch) => {
+    dispatch(
+      walletApi.util.updateQueryData('getWallet', undefined, (draft) => {
+        draft.balance.availableSats = balance.availableSats
+        draft.balance.heldSats = Math.max(0, balance.balanceSats - balance.availableSats)
+      }),
+    )
+  }
 }
