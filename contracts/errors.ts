@@ -94,6 +94,34 @@ export const ERROR_CODES = {
     status: 409,
     message: 'This record is not anchored on chain yet; try again after the next block.',
   },
+  // Marketplace (contracts/market.ts). A refused trade, offer or listing moves nothing.
+  PRICE_INVALID: {
+    status: 400,
+    message: 'The price must be a whole, positive number of satoshis within the supply.',
+  },
+  PRICE_BELOW_MINIMUM: { status: 400, message: 'The price is below the marketplace minimum.' },
+  MEME_NOT_FOUND: { status: 404, message: 'There is no such meme.' },
+  MEME_NOT_TRADABLE: {
+    status: 409,
+    message: 'This meme cannot be traded (only memes assigned to a round are).',
+  },
+  NOT_OWNER: { status: 403, message: 'Only the meme’s owner can do this.' },
+  ALREADY_LISTED: { status: 409, message: 'This meme already has an active listing.' },
+  LISTING_NOT_FOUND: { status: 404, message: 'There is no such listing.' },
+  LISTING_NOT_ACTIVE: {
+    status: 409,
+    message: 'This listing is no longer active (sold or cancelled); reload the meme.',
+  },
+  CANNOT_BUY_OWN: { status: 409, message: 'You cannot buy or bid on a meme you own.' },
+  ALREADY_OFFERED: {
+    status: 409,
+    message: 'You already have an open offer on this meme; withdraw it to make another.',
+  },
+  OFFER_NOT_FOUND: { status: 404, message: 'There is no such offer.' },
+  OFFER_NOT_OPEN: {
+    status: 409,
+    message: 'This offer is no longer open (accepted, withdrawn, or void after a sale).',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCode = keyof typeof ERROR_CODES
