@@ -207,7 +207,10 @@ export type NotificationKind = Static<typeof NotificationKind>
 export const NotificationView = Type.Object({
   id: Type.Integer({ minimum: 1 }),
   kind: NotificationKind,
-  /** e.g. { height, memeId, title, amountSats, place } */
+  /**
+   * reward_won: { height, memeId, title, amountSats, place, role ('creator' | 'owner') };
+   * fast_viewer_reward: { height, amountSats, place }; meme_earned: { height, memeId, title, amountSats }.
+   */
   data: Type.Record(Type.String(), Type.Unknown()),
   createdAt: DateTime,
   read: Type.Boolean(),
@@ -232,6 +235,7 @@ export type BlockEvent = Static<typeof BlockEvent>
 
 /** `user:<id>` channel events; each kind is its own key, so a slow client keeps the latest of each. */
 export const UserEvent = Type.Union([
+  /** balanceSats includes what open holds reserve; availableSats does not (held = the difference). */
   Type.Object({ kind: Type.Literal('balance'), balanceSats: Sats, availableSats: Sats }),
   Type.Object({ kind: Type.Literal('notification'), notification: NotificationView }),
   Type.Object({ kind: Type.Literal('watch'), session: WatchSessionView }),

@@ -79,9 +79,22 @@ export async function startRounds(deps: {
       bus.publish('round.updated', { height: round.height })
       notifications
         .recordRoundSettled(round.height)
-        .then((written) => {
+        .then(async (written) => {
           for (const { userId, notification } of written)
             bus.publish('user.event', { userId, event: { kind: 'notification', notification } })
+          // Rewards moved their balances: tell them too.
+          for (const userId of new Set(written.map((w) => w.userId))) {
+            const account = await ledger.getAccount(userAccountId(userId))
+            if (account)
+              bus.publish('user.event', {
+                userId,
+                event: {
+                  kind: 'balance',
+                  balanceSats: account.balanceSats,
+                  availableSats: account.availableSats,
+                },
+              })
+          }
         })
         .catch((error) =>
           log.error({ err: error, height: round.height }, 'writing round notifications failed'),

@@ -326,7 +326,7 @@ class WsGateway implements Gateway {
     // A client hanging up while its session is looked up must not become an unhandled error.
     const ignoreSocketError = () => {}
     socket.on('error', ignoreSocketError)
-    if (!originAllowed(request.headers.origin, this.origins)) {
+    if (!originAllowed(request.headers.origin, this.origins, request.headers.host)) {
       this.log?.info({ origin: request.headers.origin }, 'websocket refused: origin not allowed')
       refuseUpgrade(socket, 403, 'FORBIDDEN')
       return

@@ -50,5 +50,12 @@ describe('originAllowed', () => {
     expect(originAllowed('https://evil.example', allowed)).toBe(false)
     expect(originAllowed('http://memepool.example', allowed)).toBe(false)
     expect(originAllowed('http://localhost:3000', allowed)).toBe(false)
+    expect(originAllowed('https://evil.example', allowed, 'memepool.example')).toBe(false)
+    expect(originAllowed('not a url', allowed, 'memepool.example')).toBe(false)
+  })
+
+  it("accepts a page of the server itself, whatever name it was reached by (its Origin is the request's Host)", () => {
+    expect(originAllowed('http://127.0.0.1:3000', allowed, '127.0.0.1:3000')).toBe(true)
+    expect(originAllowed('http://127.0.0.1:3000', allowed, '127.0.0.1:3001')).toBe(false)
   })
 })

@@ -62,11 +62,27 @@ export function normalizeOrigins(origins: readonly string[]): ReadonlySet<string
  * Whether a page on `origin` may open this WebSocket. Browsers always send Origin on a
  * WebSocket handshake, and the cookie rides along whatever the page, so this check is the
  * WebSocket's CSRF protection. A request without Origin is not from a browser; such a client
- * could send any Origin anyway, so refusing it would protect nothing.
+ * could send any Origin anyway, so refusing it would protect nothing. A page served by this
+ * server itself (its Origin names the Host the request was sent to) is always allowed.
  */
-export function originAllowed(origin: string | undefined, allowed: ReadonlySet<string> | undefined): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  allowed: ReadonlySet<string> | undefined,
+  host?: string,
+): boolean {
   if (allowed === undefined || origin === undefined) return true
-  return allowed.has(origin)
+  if (allowed.has(origin)) return true
+  // A page of this very server (reached as 127.0.0.1 while PUBLIC_URL says localhost, say):
+  // same origin is what the check protects, whatever name the server was reached by.
+  return host !== undefined && originHost(origin) === host.toLowerCase()
+}
+
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host
+  } catch {
+    return undefined
+  }
 }
 
 /** Answers the upgrade with an HTTP error in the API's error shape and closes the socket. */
