@@ -27,12 +27,16 @@ import { seedDemo } from './demo.ts'
 import { type App, buildApp } from './http/app.ts'
 import { adminWalletRoutes } from './http/routes/admin-wallet.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
+import { marketRoutes } from './http/routes/market.ts'
 import { walletRoutes } from './http/routes/wallet.ts'
 import { withdrawalRoutes } from './http/routes/withdrawals.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { type Rounds, startRounds } from './rounds.ts'
 import { BlockSync } from './services/chain-sync.ts'
+import { MarketRepository } from './services/market/market.repository.ts'
+import { MarketService } from './services/market/market.service.ts'
+import { MarketQueries } from './services/market/market-queries.ts'
 import { DepositsRepository } from './services/wallet/deposits.repository.ts'
 import { DepositWatcher } from './services/wallet/deposits.ts'
 import { WalletKeys } from './services/wallet/keys.ts'
@@ -142,6 +146,22 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   const content = await startContent({ config, db, bus, keys, logger })
   const demo = await seedDemo({ config, db, bus, content, logger })
   const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry })
+  const marketMoney = {
+    feeBps: config.money.platformFeeBps,
+    minimumPriceSats: config.money.marketMinPriceSats,
+  }
+  const marketQueries = new MarketQueries(db.kysely, marketMoney)
+  const market = new MarketService({
+    ...marketMoney,
+    repository: new MarketRepository(db.kysely),
+    views: marketQueries,
+    ledger,
+    logger: logger.child({ component: 'market' }),
+    onBalance: (userId, balance) =>
+      bus.publish('user.event', { userId, event: { kind: 'balance', ...balance } }),
+  })
+  // Releases the holds of offers that a crash left closed.
+  await market.init()
   chain.start()
   sync.start()
   const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
@@ -181,6 +201,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       adminWalletRoutes({ deposits: depositsRepository, payouts }),
       content.routes,
       rounds.routes,
+      marketRoutes({ market, queries: marketQueries, ...marketMoney }),
       ...anchorRoutes,
     ],
   })

@@ -14,6 +14,9 @@
  * viewer, and a viewer's balance is the account row less what its open holds have posted
  * (getAccount does that sum). The clearing account runs negative by exactly the posted total of
  * open holds, which `openPostedSats` reports for the invariant checks.
+ *
+ * A hold also reserves a marketplace offer's price; such a hold posts nothing, and when the
+ * offer is accepted `captureHold` closes it and pays the trade from it in one transaction.
  */
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely'
 import { bigintArray, textArray } from '../adapters/db/arrays.ts'
@@ -27,6 +30,7 @@ import type {
   AccountSpec,
   Hold,
   HoldInput,
+  LedgerFailure,
   LedgerResult,
   PostingResult,
   TransferBatchResult,
@@ -37,6 +41,11 @@ import type {
 
 export type Trx = Transaction<Database>
 
+/** What captureHold answers: a transfer batch's outcome, or why the hold could not be spent. */
+export type CaptureResult =
+  | TransferBatchResult
+  | { status: 'hold_not_found' | 'hold_closed' | 'hold_expired' }
+
 /** Named points between the writes of a ledger transaction, where a test can inject a crash. */
 export type FaultPoint =
   | 'transfer:beforeCommit'
@@ -45,6 +54,7 @@ export type FaultPoint =
   | 'post:afterHolds'
   | 'post:afterStreams'
   | 'post:beforeCommit'
+  | 'capture:beforeCommit'
 
 export interface LedgerOptions {
   now?: () => Date
@@ -219,28 +229,73 @@ export class Ledger {
       // not as a payment the new balance cannot cover.
       const recordedMeanwhile = await findRecorded(trx, transfers)
       if (recordedMeanwhile) return recordedMeanwhile
-      const deltas = new Map<string, number>()
-      for (const [index, t] of transfers.entries()) {
-        const debit = accounts.get(t.debitAccountId)
-        const credit = accounts.get(t.creditAccountId)
-        if (!debit || !credit) return { status: 'account_not_found', index }
-        const debitBalance = debit.balance + (deltas.get(debit.id) ?? 0)
-        if (!debit.allowNegative && debitBalance - debit.held < t.amountSats) {
-          return { status: 'insufficient_funds', index }
-        }
-        addTo(deltas, debit.id, -t.amountSats)
-        addTo(deltas, credit.id, t.amountSats)
-      }
+      const judged = judgeTransfers(accounts, transfers)
+      if ('status' in judged) return judged
       await insertTransfers(trx, transfers, this.now())
-      await applyAccountDeltas(trx, deltas, new Map())
+      await applyAccountDeltas(trx, judged.deltas, new Map())
       await alsoWrite?.(trx)
       this.onFault('transfer:beforeCommit')
       return { status: 'ok' }
     })
   }
 
-  /** Reserves part of an account's available balance until the hold is released or expires. */
-  async createHold(input: HoldInput): Promise<LedgerResult> {
+  /**
+   * Spends an open hold: in one transaction the hold is closed, what it reserved is freed, and
+   * the transfers are applied as `transfer` would apply them, so reserved money moves to its
+   * destination without ever becoming spendable in between (a marketplace offer, accepted).
+   * Only a hold that has posted nothing can be captured; watch holds end through releaseHold.
+   *
+   * A retry answers 'exists' once every transfer is recorded. A hold that is missing, no longer
+   * open or expired answers hold_not_found, hold_closed or hold_expired and moves nothing.
+   * `alsoWrite` runs in the same transaction after the transfers; if it throws, nothing is written.
+   */
+  async captureHold(
+    holdId: string,
+    transfers: readonly TransferInput[],
+    alsoWrite?: (trx: Trx) => Promise<void>,
+  ): Promise<CaptureResult> {
+    assert(transfers.length > 0, 'a capture moves something')
+    const invalid = validateTransfers(transfers)
+    if (invalid) return invalid
+    return this.inTransaction(async (trx) => {
+      // Holds before accounts, as releaseHold and extendHold lock them.
+      const hold = await lockHold(trx, holdId)
+      const known = await findRecorded(trx, transfers)
+      if (known) return known
+      if (!hold) return { status: 'hold_not_found' }
+      if (hold.state !== 'open') return { status: 'hold_closed' }
+      if (hold.expiresAt <= this.now()) return { status: 'hold_expired' }
+      assert(hold.postedSats === 0, `hold ${holdId} has posted nothing and can be captured`)
+      const accounts = await lockAccounts(trx, [
+        hold.accountId,
+        ...transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]),
+      ])
+      const owner = accounts.get(hold.accountId)
+      assert(owner, 'a hold belongs to an existing account')
+      // The transfers are judged against the balance with this hold's reservation freed.
+      accounts.set(owner.id, { ...owner, held: owner.held - hold.amountSats })
+      const judged = judgeTransfers(accounts, transfers)
+      if ('status' in judged) return judged
+      await trx
+        .updateTable('holds')
+        .set({ state: 'closed', closed_at: this.now() })
+        .where('id', '=', holdId)
+        .execute()
+      await insertTransfers(trx, transfers, this.now())
+      await applyAccountDeltas(trx, judged.deltas, new Map([[hold.accountId, -hold.amountSats]]))
+      await alsoWrite?.(trx)
+      this.onFault('capture:beforeCommit')
+      return { status: 'ok' }
+    })
+  }
+
+  /**
+   * Reserves part of an account's available balance until the hold is released or expires.
+   * `alsoWrite` runs in the same transaction once the hold is written (not on 'exists' or a
+   * refusal), so a service's row that the hold pays for (a marketplace offer) exists exactly
+   * when the hold does. If it throws, nothing is written.
+   */
+  async createHold(input: HoldInput, alsoWrite?: (trx: Trx) => Promise<void>): Promise<LedgerResult> {
     if (!isPositiveSats(input.amountSats)) return 'invalid_amount'
     return this.inTransaction(async (trx) => {
       const existing = await trx.selectFrom('holds').selectAll().where('id', '=', input.id).executeTakeFirst()
@@ -264,6 +319,7 @@ export class Ledger {
         })
         .execute()
       await applyAccountDeltas(trx, new Map(), new Map([[input.accountId, input.amountSats]]))
+      await alsoWrite?.(trx)
       this.onFault('hold:beforeCommit')
       return 'ok'
     })
@@ -472,6 +528,29 @@ export class Ledger {
 
 function addTo(map: Map<string, number>, key: string, amount: number): void {
   map.set(key, (map.get(key) ?? 0) + amount)
+}
+
+/**
+ * Balance deltas of a batch against locked accounts, in order, so that two transfers from one
+ * account cannot together take more than it has available; or the first refusal.
+ */
+function judgeTransfers(
+  accounts: ReadonlyMap<string, LockedAccount>,
+  transfers: readonly TransferInput[],
+): { deltas: Map<string, number> } | { status: LedgerFailure; index: number } {
+  const deltas = new Map<string, number>()
+  for (const [index, t] of transfers.entries()) {
+    const debit = accounts.get(t.debitAccountId)
+    const credit = accounts.get(t.creditAccountId)
+    if (!debit || !credit) return { status: 'account_not_found', index }
+    const debitBalance = debit.balance + (deltas.get(debit.id) ?? 0)
+    if (!debit.allowNegative && debitBalance - debit.held < t.amountSats) {
+      return { status: 'insufficient_funds', index }
+    }
+    addTo(deltas, debit.id, -t.amountSats)
+    addTo(deltas, credit.id, t.amountSats)
+  }
+  return { deltas }
 }
 
 function validateTransfers(transfers: readonly TransferInput[]): TransferBatchResult | undefined {

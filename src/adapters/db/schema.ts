@@ -335,7 +335,53 @@ export interface JobsTable {
   updated_at: Timestamp
 }
 
+export type ListingState = 'active' | 'sold' | 'cancelled' | 'closed'
+
+/** A meme's asking price; see migration 0010. */
+export interface MarketListingsTable {
+  id: string
+  meme_id: string
+  seller_user_id: string
+  price_sats: number
+  state: ColumnType<ListingState, ListingState | undefined, ListingState>
+  trade_id: string | null
+  created_at: Timestamp
+  closed_at: NullableTimestamp
+}
+
+export type OfferState = 'open' | 'accepted' | 'withdrawn' | 'void'
+
+/** A buyer's bid, held in the ledger while open; see migration 0010. */
+export interface MarketOffersTable {
+  id: string
+  meme_id: string
+  buyer_user_id: string
+  price_sats: number
+  hold_id: string
+  state: ColumnType<OfferState, OfferState | undefined, OfferState>
+  trade_id: string | null
+  created_at: Timestamp
+  closed_at: NullableTimestamp
+}
+
+/** One change of a meme's ownership; see migration 0010. */
+export interface MarketTradesTable {
+  id: string
+  seq: Generated<number>
+  meme_id: string
+  seller_user_id: string
+  buyer_user_id: string
+  price_sats: number
+  fee_sats: number
+  listing_id: string | null
+  offer_id: string | null
+  created_at: Timestamp
+}
+
 export interface Database {
+  market_listings: MarketListingsTable
+  market_offers: MarketOffersTable
+  market_trades: MarketTradesTable
   memes: MemesTable
   jobs: JobsTable
   media_files: MediaFilesTable

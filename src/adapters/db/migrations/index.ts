@@ -8,6 +8,7 @@ import * as m0006 from './0006_withdrawals.ts'
 import * as m0007 from './0007_content.ts'
 import * as m0008 from './0008_rounds.ts'
 import * as m0009 from './0009_watching.ts'
+import * as m0010 from './0010_market.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_content': m0007,
   '0008_rounds': m0008,
   '0009_watching': m0009,
+  '0010_market': m0010,
 }
 
 export const migrationProvider: MigrationProvider = {
