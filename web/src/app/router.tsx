@@ -9,6 +9,8 @@ import { AdminPage } from '../features/admin/AdminPage.tsx'
 import { MemeReviewPage } from '../features/admin/MemeReviewPage.tsx'
 import { EarningsPage } from '../features/earnings/EarningsPage.tsx'
 import { MarketPage } from '../features/market/MarketPage.tsx'
+import { MemeDetailPage } from '../features/market/MemeDetailPage.tsx'
+import { MyMemesPage } from '../features/market/MyMemesPage.tsx'
 import { NotificationsPage } from '../features/notifications/NotificationsPage.tsx'
 import { ProofPage } from '../features/proofs/ProofPage.tsx'
 import { LiveRoundPage } from '../features/rounds/LiveRoundPage.tsx'
@@ -39,6 +41,8 @@ export function makeRouter() {
             { path: 'wallet', element: <WalletPage /> },
             { path: 'proofs/transfers/:id', element: <ProofPage /> },
             { path: 'market', element: <MarketPage /> },
+            { path: 'market/mine', element: <MyMemesPage /> },
+            { path: 'memes/:id', element: <MemeDetailPage /> },
             { path: 'earnings', element: <EarningsPage /> },
             { path: 'rounds', element: <RoundHistoryPage /> },
             { path: 'rounds/:height', element: <RoundDetailPage /> },

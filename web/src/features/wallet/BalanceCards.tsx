@@ -12,7 +12,7 @@ export function BalanceCards({ balance }: { balance: WalletResponse['balance'] }
         </dd>
       </div>
       <div>
-        <dt>Held by watching</dt>
+        <dt>Held (watching, offers)</dt>
         <dd className="figure" data-testid="balance-held">
           {formatSats(balance.heldSats)}
         </dd>
