@@ -249,3 +249,17 @@ describe('a reorganisation', () => {
     expect(round?.settledAt).toEqual(settledAt)
   })
 })
+
+describe('a skipped height', () => {
+  it('open no round for a block below the round in progress (a skipped height re-announced)', async () => {
+    // Far above every other test's heights, and last: it leaves the highest round there is.
+    const h = 900_000
+    await openClean(h)
+    await engine.onBlock(block(h + 2))
+    await engine.onBlock(block(h + 1, 'b'))
+    expect(await rounds.byHeight(h + 1)).toBeUndefined()
+    expect((await rounds.open())?.height).toBe(h + 2)
+    const open = await db.kysely.selectFrom('rounds').select('height').where('state', '=', 'open').execute()
+    expect(open).toEqual([{ height: h + 2 }])
+  })
+})

@@ -234,6 +234,46 @@ describe('a watch session', () => {
   })
 })
 
+describe('a round that closes during a flush', () => {
+  it('is never paid into once settled: the flush that picked it bills the round now open instead', async () => {
+    const { memeId, height: h } = await freshRound()
+    let stallOnce = true
+    const stalled = world.newService({
+      rounds: {
+        open: async () => {
+          const round = await world.rounds.open()
+          if (stallOnce) {
+            // The flush has picked round h; before it charges, the next block comes and h settles.
+            stallOnce = false
+            await world.block(h + 1)
+            await world.settle()
+          }
+          return round
+        },
+      },
+    })
+    const viewer = await world.newUser(1000)
+    const { session } = await stalled.startSession(viewer, memeId)
+    world.confirmFor(viewer, session.sessionId, 10)
+    await stalled.flush()
+    expect((await world.rounds.byHeight(h))?.state).toBe('settled')
+    expect((await world.ledger.getAccount(roundPoolAccountId(h)))?.balanceSats).toBe(0)
+    // The settlement took 5 s of the clock: one more confirmation keeps the session alive.
+    world.confirmFor(viewer, session.sessionId, 1)
+    await stalled.flush()
+    const final = await world.stop(viewer, session.sessionId)
+    expect(final.chargedSats).toBe(11)
+    expect((await world.ledger.getAccount(roundPoolAccountId(h)))?.balanceSats).toBe(0)
+    const stats = await db.kysely
+      .selectFrom('round_viewers')
+      .select(['round_height', 'paid_seconds'])
+      .where('user_id', '=', viewer)
+      .execute()
+    expect(stats).toEqual([{ round_height: h + 1, paid_seconds: 11 }])
+    world.newService()
+  })
+})
+
 describe('failures', () => {
   it('a flush that dies before commit charges nothing, and the next one charges each second once', async () => {
     let armed = false

@@ -22,6 +22,8 @@ import type { Round, RoundRecordParams, RoundsRepository } from './rounds.reposi
 
 /** Two flush intervals and more: a flush that picked the old round's pool has written by then. */
 export const SETTLE_DELAY_MS = 5_000
+/** Settled rounds are checked this long for payments that landed during their settlement. */
+const LATE_SWEEP_WINDOW_MS = 3_600_000
 /** SPEC 2: a viewer qualifies as a fast viewer on reaching this many paid seconds in a round. */
 export const QUALIFY_SECONDS = 10
 
@@ -75,6 +77,7 @@ export class RoundEngine {
     const { db, rounds, ledger, params, logger } = this.options
     const now = this.now()
     let opened = false
+    let skipped = false
     let assigned: string[] = []
     await db.transaction().execute(async (trx) => {
       const existing = await trx
@@ -86,10 +89,17 @@ export class RoundEngine {
         if (existing.block_hash !== block.hash) await rounds.correctHash(trx, block.height, block.hash)
         return
       }
+      // A height below the round in progress that never had a round (missed while this process
+      // was down, then re-announced by a reorganisation): its time is past, so no round opens.
+      if ((await rounds.highest(trx)) > block.height) {
+        skipped = true
+        return
+      }
       await rounds.closeOpenBelow(trx, block.height, now)
       opened = await rounds.insert(trx, block.height, block.hash, params, now)
       if (opened) assigned = await rounds.assignQueued(trx, block.height, params.memesPerRound, now)
     })
+    if (skipped) logger?.warn({ height: block.height }, 'block below the round in progress: no round opened')
     if (opened) {
       await ledger.ensureAccounts([{ id: roundPoolAccountId(block.height), kind: 'pool' }])
       logger?.info({ height: block.height, memes: assigned.length }, 'round opened')
@@ -104,7 +114,39 @@ export class RoundEngine {
     for (const round of await this.options.rounds.closedBy(new Date(this.now().getTime() - delay))) {
       if (await this.settle(round)) settled++
     }
+    const recently = new Date(this.now().getTime() - LATE_SWEEP_WINDOW_MS)
+    for (const height of await this.options.rounds.settledWithPoolLeft(recently)) await this.sweepLate(height)
     return settled
+  }
+
+  /**
+   * A flush that committed while the settlement was being computed (it read the pool before
+   * taking its locks) leaves those sats in the settled pool. Billing refuses settled rounds, so
+   * after settlement the pool can only shrink: one transfer moves what is left into the round in
+   * progress, under an id that names the round, once.
+   */
+  private async sweepLate(height: number): Promise<void> {
+    const { ledger, rounds, logger } = this.options
+    const pool = roundPoolAccountId(height)
+    const left = (await ledger.getAccount(pool))?.balanceSats ?? 0
+    if (left <= 0) return
+    const next = await rounds.open()
+    const nextPool = roundPoolAccountId(next && next.height > height ? next.height : height + 1)
+    await ledger.ensureAccounts([{ id: nextPool, kind: 'pool' }])
+    const result = await ledger.transfer([
+      {
+        id: `round:${height}:late-rollover`,
+        debitAccountId: pool,
+        creditAccountId: nextPool,
+        amountSats: left,
+        code: 'pool_rollover',
+        ref: `round:${height}`,
+      },
+    ])
+    if (result.status === 'ok')
+      logger?.info({ height, sats: left, into: nextPool }, 'late pool payments rolled over')
+    else if (result.status !== 'exists')
+      throw new Error(`rolling over round ${height}'s late payments: ${result.status}`)
   }
 
   /** Pays out one closed round; false when another process settled it first. */

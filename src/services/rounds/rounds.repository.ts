@@ -81,6 +81,29 @@ export class RoundsRepository {
     return rows.map(toRound)
   }
 
+  /** The highest round there is, or -1. */
+  async highest(trx: Trx): Promise<number> {
+    const row = await trx
+      .selectFrom('rounds')
+      .select((eb) => eb.fn.max('height').as('height'))
+      .executeTakeFirst()
+    return row?.height ?? -1
+  }
+
+  /**
+   * Rounds settled since `since` whose pool still holds sats (paid in while the settlement was
+   * computed; such payments can only arrive before the settlement commits, so a recent window is
+   * enough).
+   */
+  async settledWithPoolLeft(since: Date): Promise<number[]> {
+    const rows = await sql<{ height: number }>`
+      select r.height from rounds r
+      join accounts a on a.id = 'pool:' || r.height
+      where r.state = 'settled' and r.settled_at >= ${since} and a.balance_sats > 0
+      order by r.height`.execute(this.db)
+    return rows.rows.map((r) => r.height)
+  }
+
   async correctHash(trx: Trx, height: number, blockHash: string): Promise<void> {
     await trx.updateTable('rounds').set({ block_hash: blockHash }).where('height', '=', height).execute()
   }

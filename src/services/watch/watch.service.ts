@@ -26,6 +26,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import {
   WATCH_CONFIRM_TIMEOUT_MS,
   WATCH_LOW_BALANCE_SECONDS,
@@ -48,6 +49,14 @@ import type { SessionProgress, WatchableMeme, WatchRepository } from './watch.re
 const HOLD_GRACE_SECONDS = 60
 /** Postings per database transaction. */
 const FLUSH_BATCH = 2_000
+
+/** A flush picked a round that was settled before its charge committed. */
+class RoundSettledError extends Error {
+  override name = 'RoundSettledError'
+  constructor(height: number) {
+    super(`round ${height} was settled during the flush`)
+  }
+}
 
 export interface SignedMedia {
   url: string
@@ -116,6 +125,8 @@ export class WatchService {
   private readonly ensuredAccounts = new Set<string>()
   private readonly now: () => number
   private running = false
+  /** Set by close(): what cannot be charged any more is forgone rather than retried. */
+  private closing = false
   private loop: Promise<void> | undefined
   private wake: AbortController | undefined
   private flushes = 0
@@ -134,7 +145,7 @@ export class WatchService {
 
   /** Ends every session (charging what was confirmed), then stops the loop. */
   async close(): Promise<void> {
-    if (!this.running) return
+    this.closing = true
     for (const session of this.sessions.values()) session.ending ??= 'server_stopping'
     this.running = false
     this.wake?.abort()
@@ -400,6 +411,12 @@ export class WatchService {
       results = await this.options.ledger.postViewSeconds(
         planned.map((p) => p.posting),
         async (trx, accepted) => {
+          // The pool must still be open to payments: a round settled since this flush read it
+          // would keep these sats in a pool already paid out. Locked in share mode, so the
+          // settlement (which updates the row) waits for this commit or this sees it settled.
+          const state = await sql<{ state: string }>`
+            select state from rounds where height = ${round.height} for share`.execute(trx)
+          if (state.rows[0]?.state === 'settled') throw new RoundSettledError(round.height)
           const rows: EngagementRow[] = []
           const progress: SessionProgress[] = []
           for (const posting of accepted) {
@@ -424,6 +441,8 @@ export class WatchService {
         },
       )
     } catch (error) {
+      // Thrown before the commit: nothing was written, and the next flush bills the round now open.
+      if (error instanceof RoundSettledError) return
       for (const { session } of planned) session.reconcile = true
       throw error
     }
@@ -505,7 +524,7 @@ export class WatchService {
       if (!session.ending) continue
       // Still owing seconds (the charge failed this time): try again next flush, unless the
       // service is closing, when what could not be charged is forgone rather than guessed.
-      if (this.running && (session.reconcile || this.billable(session) > session.charged)) continue
+      if (!this.closing && (session.reconcile || this.billable(session) > session.charged)) continue
       const released = await ledger.releaseHold(session.holdId, 'closed')
       if (released !== 'ok' && released !== 'exists' && released !== 'hold_closed') {
         this.options.logger?.error({ session: session.id, released }, 'releasing a watch hold failed')
