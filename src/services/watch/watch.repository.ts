@@ -44,11 +44,10 @@ export class WatchRepository {
   /** Who owns each meme now: the owner share of a flush goes to the owner at that flush. */
   async owners(memeIds: readonly string[]): Promise<Map<string, string>> {
     if (memeIds.length === 0) return new Map()
-    const rows = await this.db
-      .selectFrom('memes')
-      .select(['id', 'owner_user_id'])
-      .where('id', 'in', [...memeIds])
-      .execute()
+    const rows = (
+      await sql<{ id: string; owner_user_id: string }>`
+        select id, owner_user_id from memes where id = any(${textArray(memeIds)}::text[])`.execute(this.db)
+    ).rows
     return new Map(rows.map((r) => [r.id, r.owner_user_id]))
   }
 
@@ -144,11 +143,12 @@ export class WatchRepository {
     accountIds: readonly string[],
   ): Promise<Map<string, { balance: number; available: number }>> {
     if (accountIds.length === 0) return new Map()
-    const rows = await this.db
-      .selectFrom('accounts')
-      .select(['id', 'balance_sats', 'held_sats'])
-      .where('id', 'in', [...accountIds])
-      .execute()
+    const rows = (
+      await sql<{ id: string; balance_sats: number; held_sats: number }>`
+        select id, balance_sats, held_sats from accounts where id = any(${textArray(accountIds)}::text[])`.execute(
+        this.db,
+      )
+    ).rows
     return new Map(
       rows.map((r) => [
         r.id,

@@ -333,7 +333,7 @@ export class WatchService {
     this.expireQuiet(started)
     await this.reconcile()
     const touched = new Set<string>()
-    await this.charge(touched)
+    await this.charge()
     await this.topUp(touched)
     await this.finish(touched)
     await this.refreshBalances(touched)
@@ -364,7 +364,7 @@ export class WatchService {
     }
   }
 
-  private async charge(touched: Set<string>): Promise<void> {
+  private async charge(): Promise<void> {
     const due = [...this.sessions.values()].filter((s) => !s.reconcile && this.billable(s) > s.charged)
     if (due.length === 0) return
     const round = await this.options.rounds.open()
@@ -373,7 +373,7 @@ export class WatchService {
     const owners = await this.options.repository.owners([...new Set(due.map((s) => s.meme.id))])
     await this.ensureAccounts(round, due, owners)
     for (let i = 0; i < due.length; i += FLUSH_BATCH) {
-      await this.chargeBatch(round, due.slice(i, i + FLUSH_BATCH), owners, touched)
+      await this.chargeBatch(round, due.slice(i, i + FLUSH_BATCH), owners)
     }
   }
 
@@ -381,7 +381,6 @@ export class WatchService {
     round: Round,
     batch: readonly LiveSession[],
     owners: Map<string, string>,
-    touched: Set<string>,
   ): Promise<void> {
     const planned = batch.map((session) => {
       const seconds = this.billable(session) - session.charged
@@ -447,9 +446,10 @@ export class WatchService {
       throw error
     }
     if (results.includes('ok')) this.options.onCharged?.()
+    // A charge moves money within the hold only: the account's balance and what it holds change
+    // at top-ups and at the end, so only those refresh the viewer's balance.
     for (const [index, { session, seconds, posting }] of planned.entries()) {
       const result = results[index]
-      touched.add(session.userId)
       if (result === 'ok') {
         session.charged += seconds
         session.chargedSats += posting.amountSats
