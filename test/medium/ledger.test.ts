@@ -189,7 +189,14 @@ describe('holds', () => {
       { holdId: 'nope', addSats: 1, expiresAt: inAMinute() },
       { holdId: h3, addSats: 0, expiresAt: inAMinute() },
     ])
-    expect(results).toEqual(['ok', 'insufficient_funds', 'ok', 'hold_closed', 'hold_not_found', 'invalid_amount'])
+    expect(results).toEqual([
+      'ok',
+      'insufficient_funds',
+      'ok',
+      'hold_closed',
+      'hold_not_found',
+      'invalid_amount',
+    ])
     expect(await ctx.available(a)).toBe(30)
     expect(await ctx.available(b)).toBe(0)
     expect((await ctx.ledger.getHold(h1))?.amountSats).toBe(65)
