@@ -117,7 +117,8 @@ describe('web app shell against the real server', () => {
     const { context, page, problems } = await openPage(DESKTOP)
     await page.goto('/watch/first-meme')
     await heading(page, 'Watch').waitFor()
-    await page.getByText('first-meme', { exact: true }).waitFor()
+    // Signed out, the player asks for a wallet before anything is paid.
+    await page.getByText('Sign in to watch:', { exact: true }).waitFor()
     await screenshot(page, 'desktop-watch')
 
     await page.goto('/no/such/page')

@@ -224,7 +224,8 @@ export function watchForProblems(page: Page): string[] {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => {
     if (message.type() === 'error' && !isExpectedHttpError(message)) {
-      problems.push(`console error: ${message.text()}`)
+      const at = message.location().url
+      problems.push(`console error: ${message.text()}${at ? ` (${at})` : ''}`)
     }
   })
   page.on('requestfailed', (request) => {

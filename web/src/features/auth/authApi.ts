@@ -45,9 +45,17 @@ export const authApi = api.injectEndpoints({
     logout: build.mutation<void, void>({
       query: () => ({ url: 'api/v1/auth/logout', method: 'POST' }),
       async onQueryStarted(_arg, { dispatch, queryFulfilled }) {
-        if (await settled(queryFulfilled)) await dispatch(authApi.util.upsertQueryData('me', undefined, null))
+        // Signed out at once, so that what only a signed-in user sees (the header's balance and
+        // bell) is gone before the session is: it would otherwise refetch and be refused (401).
+        const previous = dispatch(authApi.util.updateQueryData('me', undefined, () => null))
+        if (!(await settled(queryFulfilled))) {
+          previous.undo()
+          return
+        }
+        await dispatch(authApi.util.upsertQueryData('me', undefined, null))
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        dispatch(authApi.util.invalidateTags(['Session']))
       },
-      invalidatesTags: ['Session'],
     }),
   }),
 })
