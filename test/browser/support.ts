@@ -224,8 +224,7 @@ export function watchForProblems(page: Page): string[] {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => {
     if (message.type() === 'error' && !isExpectedHttpError(message)) {
-      const at = message.location().url
-      problems.push(`console error: ${message.text()}${at ? ` (${at})` : ''}`)
+      problems.push(`console error: ${message.text()}`)
     }
   })
   page.on('requestfailed', (request) => {
