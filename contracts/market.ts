@@ -174,9 +174,11 @@ export type PriceBody = Static<typeof PriceBody>
 export const IdempotencyHeaders = Type.Object({
   [IDEMPOTENCY_KEY_HEADER]: Type.Optional(
     Type.String({
-      maxLength: 100,
+      minLength: 8,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_-]{8,64}$',
       description:
-        'Required. Made by the client, 8-64 of [A-Za-z0-9_-]; a retry with the same key returns the first result.',
+        'Required. Made by the client, 8-64 of [A-Za-z0-9_-]; a retry with the same key returns the first result. A missing or malformed key answers IDEMPOTENCY_KEY_INVALID.',
     }),
   ),
 })

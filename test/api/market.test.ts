@@ -390,6 +390,41 @@ describe('bad input moves nothing', () => {
         400,
         'IDEMPOTENCY_KEY_INVALID',
       ],
+      // The header's schema says 8-64 of [A-Za-z0-9_-]; breaking it answers the same documented code.
+      [
+        'buying with a 65-character key',
+        () => call('POST', `/listings/${listingId}/purchase`, { who: buyer, key: 'k'.repeat(65) }),
+        400,
+        'IDEMPOTENCY_KEY_INVALID',
+      ],
+      [
+        'buying with a 101-character key',
+        () => call('POST', `/listings/${listingId}/purchase`, { who: buyer, key: 'k'.repeat(101) }),
+        400,
+        'IDEMPOTENCY_KEY_INVALID',
+      ],
+      [
+        'bidding with a key of other characters',
+        () =>
+          call('POST', `/memes/${meme}/offers`, {
+            who: buyer,
+            key: 'key.with.dots',
+            body: { priceSats: 1_000 },
+          }),
+        400,
+        'IDEMPOTENCY_KEY_INVALID',
+      ],
+      [
+        'bidding with a good key and a body with an extra field',
+        () =>
+          call('POST', `/memes/${meme}/offers`, {
+            who: buyer,
+            key: uid('k-'),
+            body: { priceSats: 1_000, fee: 0 },
+          }),
+        400,
+        'VALIDATION_FAILED',
+      ],
       [
         'reusing a key for another purchase',
         () => call('POST', `/listings/${listingId}/purchase`, { who: seller, key: 'bad-setup-01' }),
@@ -499,6 +534,8 @@ describe('the OpenAPI document', () => {
     expect(purchase.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toContain(
       'header:idempotency-key',
     )
+    const key = purchase.parameters.find((p: { name: string }) => p.name === 'idempotency-key')
+    expect(key.schema).toMatchObject({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]{8,64}$' })
     expect(document.components.schemas.ErrorBody.properties.error.properties.code.enum).toEqual(
       expect.arrayContaining(['PRICE_INVALID', 'LISTING_NOT_ACTIVE', 'OFFER_NOT_OPEN', 'CANNOT_BUY_OWN']),
     )

@@ -13,6 +13,8 @@
  *   GET    /me/memes | /me/trades | /me/offers   yours
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { TSchema } from '@sinclair/typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   IDEMPOTENCY_KEY_HEADER,
   IdempotencyHeaders,
@@ -30,7 +32,7 @@ import {
   TradesResponse,
   TradeView,
 } from '../../../contracts/market.ts'
-import type { MarketFailure, MarketService } from '../../services/market/market.service.ts'
+import type { Failed, MarketFailure, MarketService } from '../../services/market/market.service.ts'
 import type { MarketQueries } from '../../services/market/market-queries.ts'
 import { requireUser } from '../auth/plugin.ts'
 import { AppError } from '../errors.ts'
@@ -49,9 +51,30 @@ export interface MarketRoutesOptions {
 }
 
 const TAGS = ['market']
+/** Service answers that are not refusals; `created` answers 201. */
+const SUCCESSES = new Set(['ok', 'created', 'existing'])
 
-function failure(code: MarketFailure): AppError {
-  return new AppError(code)
+/** A trading route for signed-in users; its handler must start with `trader`, which checks validation. */
+const FOR_USERS = { config: { auth: 'user' as const }, attachValidation: true }
+
+/**
+ * The user a trading route acts for, once the request passed validation. Those routes attach
+ * validation errors instead of answering them (FOR_USERS), so that a malformed Idempotency-Key
+ * header gets its documented code rather than a generic VALIDATION_FAILED.
+ */
+function trader(request: FastifyRequest): string {
+  const invalid = request.validationError
+  if (invalid) {
+    throw invalid.validationContext === 'headers' ? new AppError('IDEMPOTENCY_KEY_INVALID') : invalid
+  }
+  return requireUser(request).id
+}
+
+/** The service's answer with its status code, or its refusal thrown as the API error of that code. */
+function settle<R extends { status: string }>(reply: FastifyReply, result: R): Exclude<R, Failed> {
+  if (!SUCCESSES.has(result.status)) throw new AppError(result.status as MarketFailure)
+  reply.code(result.status === 'created' ? 201 : 200)
+  return result as Exclude<R, Failed>
 }
 
 export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTypebox {
@@ -81,17 +104,13 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: MarketQuote, ...ERROR_RESPONSES },
         },
       },
-      async (request) => {
-        const result = market.quote(request.query.priceSats)
-        if (result.status !== 'ok') throw failure(result.status)
-        return result.quote
-      },
+      async (request, reply) => settle(reply, market.quote(request.query.priceSats)).quote,
     )
 
     app.post(
       '/memes/:id/listing',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary: 'Put a meme you own up for sale at a price (one active listing per meme).',
@@ -100,18 +119,14 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 201: ListingView, ...ERROR_RESPONSES },
         },
       },
-      async (request, reply) => {
-        const result = await market.list(requireUser(request).id, request.params.id, request.body.priceSats)
-        if (result.status !== 'created') throw failure(result.status)
-        reply.code(201)
-        return result.listing
-      },
+      async (request, reply) =>
+        settle(reply, await market.list(trader(request), request.params.id, request.body.priceSats)).listing,
     )
 
     app.delete(
       '/listings/:id',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary: 'Cancel your listing (a repeat answers the cancelled listing).',
@@ -119,17 +134,14 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: ListingView, ...ERROR_RESPONSES },
         },
       },
-      async (request) => {
-        const result = await market.cancel(requireUser(request).id, request.params.id)
-        if (result.status !== 'ok') throw failure(result.status)
-        return result.listing
-      },
+      async (request, reply) =>
+        settle(reply, await market.cancel(trader(request), request.params.id)).listing,
     )
 
     app.post(
       '/listings/:id/purchase',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary:
@@ -140,21 +152,15 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        const result = await market.purchase(
-          requireUser(request).id,
-          request.params.id,
-          request.headers[IDEMPOTENCY_KEY_HEADER],
-        )
-        if (result.status !== 'created' && result.status !== 'existing') throw failure(result.status)
-        reply.code(result.status === 'created' ? 201 : 200)
-        return result.trade
+        const key = request.headers[IDEMPOTENCY_KEY_HEADER]
+        return settle(reply, await market.purchase(trader(request), request.params.id, key)).trade
       },
     )
 
     app.post(
       '/memes/:id/offers',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary:
@@ -166,22 +172,21 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        const result = await market.offer(
-          requireUser(request).id,
-          request.params.id,
-          request.body.priceSats,
-          request.headers[IDEMPOTENCY_KEY_HEADER],
+        const { params, body, headers } = request
+        const offer = market.offer(
+          trader(request),
+          params.id,
+          body.priceSats,
+          headers[IDEMPOTENCY_KEY_HEADER],
         )
-        if (result.status !== 'created' && result.status !== 'existing') throw failure(result.status)
-        reply.code(result.status === 'created' ? 201 : 200)
-        return result.offer
+        return settle(reply, await offer).offer
       },
     )
 
     app.post(
       '/offers/:id/accept',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary: 'Accept a bid on a meme you own: the trade happens at the offer’s price.',
@@ -189,18 +194,13 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: TradeView, 201: TradeView, ...ERROR_RESPONSES },
         },
       },
-      async (request, reply) => {
-        const result = await market.accept(requireUser(request).id, request.params.id)
-        if (result.status !== 'created' && result.status !== 'existing') throw failure(result.status)
-        reply.code(result.status === 'created' ? 201 : 200)
-        return result.trade
-      },
+      async (request, reply) => settle(reply, await market.accept(trader(request), request.params.id)).trade,
     )
 
     app.delete(
       '/offers/:id',
       {
-        config: { auth: 'user' },
+        ...FOR_USERS,
         schema: {
           tags: TAGS,
           summary: 'Withdraw your open offer; its held funds are freed.',
@@ -208,11 +208,8 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: OfferView, ...ERROR_RESPONSES },
         },
       },
-      async (request) => {
-        const result = await market.withdraw(requireUser(request).id, request.params.id)
-        if (result.status !== 'ok') throw failure(result.status)
-        return result.offer
-      },
+      async (request, reply) =>
+        settle(reply, await market.withdraw(trader(request), request.params.id)).offer,
     )
 
     app.get(
@@ -225,11 +222,7 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: MemeDetail, ...ERROR_RESPONSES },
         },
       },
-      async (request) => {
-        const detail = await queries.memeDetail(request.params.id)
-        if (!detail) throw new AppError('MEME_NOT_FOUND', { details: { memeId: request.params.id } })
-        return detail
-      },
+      async (request) => found(request.params.id, await queries.memeDetail(request.params.id)),
     )
 
     app.get(
@@ -242,50 +235,37 @@ export function marketRoutes(options: MarketRoutesOptions): FastifyPluginAsyncTy
           response: { 200: TradesResponse, ...ERROR_RESPONSES },
         },
       },
-      async (request) => {
-        const trades = await queries.tradesOfMeme(request.params.id)
-        if (!trades) throw new AppError('MEME_NOT_FOUND', { details: { memeId: request.params.id } })
-        return { trades }
-      },
+      async (request) => ({
+        trades: found(request.params.id, await queries.tradesOfMeme(request.params.id)),
+      }),
     )
 
-    app.get(
+    const mine = (path: string, summary: string, response: TSchema, read: (userId: string) => unknown) =>
+      app.get(
+        path,
+        {
+          config: { auth: 'user' },
+          schema: { tags: TAGS, summary, response: { 200: response, ...ERROR_RESPONSES } },
+        },
+        async (request) => read(requireUser(request).id),
+      )
+    mine(
       '/me/memes',
-      {
-        config: { auth: 'user' },
-        schema: {
-          tags: TAGS,
-          summary: 'Memes you own or created, with their active listing and open offers.',
-          response: { 200: MyMemesResponse, ...ERROR_RESPONSES },
-        },
-      },
-      async (request) => ({ memes: await queries.memesOfUser(requireUser(request).id), ...prices }),
+      'Memes you own or created, with their active listing and open offers.',
+      MyMemesResponse,
+      async (userId) => ({ memes: await queries.memesOfUser(userId), ...prices }),
     )
-
-    app.get(
-      '/me/trades',
-      {
-        config: { auth: 'user' },
-        schema: {
-          tags: TAGS,
-          summary: 'Trades you bought or sold in, newest first.',
-          response: { 200: TradesResponse, ...ERROR_RESPONSES },
-        },
-      },
-      async (request) => ({ trades: await queries.tradesOfUser(requireUser(request).id) }),
-    )
-
-    app.get(
-      '/me/offers',
-      {
-        config: { auth: 'user' },
-        schema: {
-          tags: TAGS,
-          summary: 'Offers you made, newest first.',
-          response: { 200: MyOffersResponse, ...ERROR_RESPONSES },
-        },
-      },
-      async (request) => ({ offers: await queries.offersOfUser(requireUser(request).id) }),
-    )
+    mine('/me/trades', 'Trades you bought or sold in, newest first.', TradesResponse, async (userId) => ({
+      trades: await queries.tradesOfUser(userId),
+    }))
+    mine('/me/offers', 'Offers you made, newest first.', MyOffersResponse, async (userId) => ({
+      offers: await queries.offersOfUser(userId),
+    }))
   }
+}
+
+/** A meme's page or history, or MEME_NOT_FOUND when there is no such meme. */
+function found<T>(memeId: string, value: T | undefined): T {
+  if (value === undefined) throw new AppError('MEME_NOT_FOUND', { details: { memeId } })
+  return value
 }

@@ -29,10 +29,14 @@ import type {
 } from '../../../contracts/market.ts'
 import type { PersonView } from '../../../contracts/rounds.ts'
 import type { Database } from '../../adapters/db/schema.ts'
-import type { MediaExtension, StoredMedia } from '../../adapters/media/media-store.ts'
 import { assert } from '../../domain/money.ts'
-import { mediaUrl } from '../../http/routes/content.ts'
-import { EARNINGS_DAYS, parseViewStreamId, personView, SPLIT_CODES } from '../rounds/round-queries.ts'
+import {
+  EARNINGS_DAYS,
+  memeImages,
+  parseViewStreamId,
+  personView,
+  SPLIT_CODES,
+} from '../rounds/round-queries.ts'
 import { splitPrice, tradeTransferIds } from './fees.ts'
 
 export const DEFAULT_LISTINGS_LIMIT = 50
@@ -143,23 +147,6 @@ function iso(value: Date | string): string {
   return new Date(value).toISOString()
 }
 
-function parsed<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T
-}
-
-/** Posters and thumbnails are public files; a meme not yet animated shows its stored image. */
-function images(row: MemeColumns): { posterUrl: string; thumbnailUrl: string } {
-  const animation =
-    row.animation === null
-      ? null
-      : parsed<{ poster: StoredMedia; thumbnailSmall: StoredMedia }>(row.animation)
-  const stored = { sha256: row.stored_sha256, ext: row.stored_ext as MediaExtension }
-  return {
-    posterUrl: mediaUrl(animation ? animation.poster : stored),
-    thumbnailUrl: mediaUrl(animation ? animation.thumbnailSmall : stored),
-  }
-}
-
 function person(id: string, address: string | null, identityKey: string | null): PersonView {
   return personView({ id, address, identity_key: identityKey })
 }
@@ -168,7 +155,7 @@ function toMarketMeme(row: MemeColumns): MarketMeme {
   return {
     memeId: row.meme_id,
     title: row.title,
-    ...images(row),
+    ...memeImages(row),
     creator: person(row.creator_id, row.creator_address, row.creator_identity_key),
     owner: person(row.owner_id, row.owner_address, row.owner_identity_key),
     tradable: row.meme_state === 'assigned',
@@ -337,7 +324,7 @@ export class MarketQueries {
     return rows.map((r) => ({
       offer: this.toOfferView(r),
       title: r.title,
-      thumbnailUrl: images(r).thumbnailUrl,
+      thumbnailUrl: memeImages(r).thumbnailUrl,
     }))
   }
 

@@ -19,6 +19,8 @@ import type {
 } from '../../adapters/db/schema.ts'
 import type { Trx } from '../../ledger/ledger.ts'
 
+type MarketTable = 'market_listings' | 'market_offers' | 'market_trades'
+
 export interface Listing {
   id: string
   memeId: string
@@ -62,16 +64,23 @@ export interface MarketMemeRow {
   creatorUserId: string
 }
 
+/** What listings and offers have alike: a state, the trade that closed them, and when. */
+function lifecycle<S>(row: { state: S; trade_id: string | null; created_at: Date; closed_at: Date | null }) {
+  return {
+    state: row.state,
+    tradeId: row.trade_id,
+    createdAt: new Date(row.created_at),
+    closedAt: row.closed_at && new Date(row.closed_at),
+  }
+}
+
 function toListing(row: Selectable<MarketListingsTable>): Listing {
   return {
     id: row.id,
     memeId: row.meme_id,
     sellerUserId: row.seller_user_id,
     priceSats: row.price_sats,
-    state: row.state,
-    tradeId: row.trade_id,
-    createdAt: new Date(row.created_at),
-    closedAt: row.closed_at && new Date(row.closed_at),
+    ...lifecycle(row),
   }
 }
 
@@ -82,10 +91,7 @@ function toOffer(row: Selectable<MarketOffersTable>): Offer {
     buyerUserId: row.buyer_user_id,
     priceSats: row.price_sats,
     holdId: row.hold_id,
-    state: row.state,
-    tradeId: row.trade_id,
-    createdAt: new Date(row.created_at),
-    closedAt: row.closed_at && new Date(row.closed_at),
+    ...lifecycle(row),
   }
 }
 
@@ -114,12 +120,21 @@ export class MarketRepository {
     return this.db.transaction().execute(async (trx) => work(trx, await this.lockMeme(trx, memeId)))
   }
 
-  async meme(id: string): Promise<MarketMemeRow | undefined> {
-    const row = await this.db
+  meme(id: string): Promise<MarketMemeRow | undefined> {
+    return this.memeRow(id)
+  }
+
+  lockMeme(trx: Trx, id: string): Promise<MarketMemeRow | undefined> {
+    return this.memeRow(id, trx)
+  }
+
+  /** The meme, read on its own or, inside `trx`, under its row lock. */
+  private async memeRow(id: string, trx?: Trx): Promise<MarketMemeRow | undefined> {
+    const query = (trx ?? this.db)
       .selectFrom('memes')
       .select(['id', 'state', 'owner_user_id', 'creator_user_id'])
       .where('id', '=', id)
-      .executeTakeFirst()
+    const row = await (trx ? query.forUpdate() : query).executeTakeFirst()
     return (
       row && {
         id: row.id,
@@ -130,21 +145,20 @@ export class MarketRepository {
     )
   }
 
-  async lockMeme(trx: Trx, id: string): Promise<MarketMemeRow | undefined> {
-    const row = await trx
-      .selectFrom('memes')
-      .select(['id', 'state', 'owner_user_id', 'creator_user_id'])
+  /**
+   * A listing, offer or trade by id, read on its own or, inside `trx`, under its row lock. The
+   * three tables share the `id` column; the cast only tells Kysely which one to type the query by.
+   */
+  private async rowById<T extends MarketTable>(
+    table: T,
+    id: string,
+    trx?: Trx,
+  ): Promise<Selectable<Database[T]> | undefined> {
+    const query = (trx ?? this.db)
+      .selectFrom(table as MarketTable as 'market_listings')
+      .selectAll()
       .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst()
-    return (
-      row && {
-        id: row.id,
-        state: row.state,
-        ownerUserId: row.owner_user_id,
-        creatorUserId: row.creator_user_id,
-      }
-    )
+    return (await (trx ? query.forUpdate() : query).executeTakeFirst()) as Selectable<Database[T]> | undefined
   }
 
   /** Moves the meme from `from` to `to`; false when `from` no longer owns it. */
@@ -170,21 +184,12 @@ export class MarketRepository {
   // Listings
 
   async listing(id: string): Promise<Listing | undefined> {
-    const row = await this.db
-      .selectFrom('market_listings')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()
+    const row = await this.rowById('market_listings', id)
     return row && toListing(row)
   }
 
   async lockListing(trx: Trx, id: string): Promise<Listing | undefined> {
-    const row = await trx
-      .selectFrom('market_listings')
-      .selectAll()
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst()
+    const row = await this.rowById('market_listings', id, trx)
     return row && toListing(row)
   }
 
@@ -250,17 +255,12 @@ export class MarketRepository {
   // Offers
 
   async offer(id: string): Promise<Offer | undefined> {
-    const row = await this.db.selectFrom('market_offers').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.rowById('market_offers', id)
     return row && toOffer(row)
   }
 
   async lockOffer(trx: Trx, id: string): Promise<Offer | undefined> {
-    const row = await trx
-      .selectFrom('market_offers')
-      .selectAll()
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst()
+    const row = await this.rowById('market_offers', id, trx)
     return row && toOffer(row)
   }
 
@@ -351,7 +351,7 @@ export class MarketRepository {
   // Trades
 
   async trade(id: string): Promise<Trade | undefined> {
-    const row = await this.db.selectFrom('market_trades').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.rowById('market_trades', id)
     return row && toTrade(row)
   }
 

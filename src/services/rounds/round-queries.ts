@@ -154,7 +154,7 @@ function iso(value: Date | string): string {
 }
 
 /** Posters and thumbnails are public files; a meme not yet animated shows its stored image. */
-function memeImages(row: MediaColumns): { posterUrl: string; thumbnailUrl: string } {
+export function memeImages(row: MediaColumns): { posterUrl: string; thumbnailUrl: string } {
   const animation =
     row.animation === null
       ? null

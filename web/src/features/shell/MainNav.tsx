@@ -1,11 +1,12 @@
 /**
  * Main navigation. On wide screens the links sit in the header; on narrow ones they fold behind a
- * Menu button (aria-expanded tells screen readers the state). NavLink sets aria-current="page".
+ * Menu button (aria-expanded tells screen readers the state). NavLink sets aria-current="page";
+ * on a page of a section reached elsewhere (a meme's page, in the market) the link says it itself.
  */
 import { useEffect, useRef } from 'react'
-import { NavLink } from 'react-router'
+import { Link, NavLink, useLocation } from 'react-router'
 import { useAppDispatch, useAppSelector } from '../../app/hooks.ts'
-import { NAV_ITEMS } from './navItems.ts'
+import { inOtherPlace, NAV_ITEMS } from './navItems.ts'
 import { menuDismissed, menuToggled, selectMenuOpen } from './shellSlice.ts'
 
 const LIST_ID = 'main-nav-links'
@@ -14,6 +15,7 @@ export function MainNav() {
   const menuOpen = useAppSelector(selectMenuOpen)
   const dispatch = useAppDispatch()
   const buttonRef = useRef<HTMLButtonElement>(null)
+  const { pathname } = useLocation()
 
   // Escape closes an open menu and hands focus back to the button that opened it.
   useEffect(() => {
@@ -45,9 +47,15 @@ export function MainNav() {
       <ul id={LIST_ID} className="nav-links" data-open={menuOpen}>
         {NAV_ITEMS.map((item) => (
           <li key={item.to}>
-            <NavLink to={item.to} end={item.end} className="nav-link">
-              {item.label}
-            </NavLink>
+            {inOtherPlace(item, pathname) ? (
+              <Link to={item.to} className="nav-link" aria-current="page">
+                {item.label}
+              </Link>
+            ) : (
+              <NavLink to={item.to} end={item.end} className="nav-link">
+                {item.label}
+              </NavLink>
+            )}
           </li>
         ))}
       </ul>
