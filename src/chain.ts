@@ -1,10 +1,13 @@
 /**
  * Picks the chain source from the configuration: the in-process devnet by default (its state in
  * DATA_DIR/devnet, mined every DEVNET_BLOCK_INTERVAL_S), or WhatsOnChain for main and test.
+ * With DEVNET_URL (a cluster), another process owns the devnet and this one reads and broadcasts
+ * through that server's WhatsOnChain-compatible API, so that every process sees one chain.
  */
 
 import { DevnetChainSource } from './adapters/chain/devnet/chain-source.ts'
 import { Devnet } from './adapters/chain/devnet/devnet.ts'
+import { DEVNET_WOC_PREFIX } from './adapters/chain/devnet/http.ts'
 import type { ChainSource } from './adapters/chain/source.ts'
 import { WhatsOnChainSource } from './adapters/chain/whatsonchain.ts'
 import type { Config } from './config.ts'
@@ -19,6 +22,15 @@ export interface Chain {
 }
 
 export async function openChain(config: Config, logger: AppLogger): Promise<Chain> {
+  if (config.chain === 'devnet' && config.devnetUrl !== undefined) {
+    const source = new WhatsOnChainSource({
+      network: 'devnet',
+      baseUrl: `${config.devnetUrl}${DEVNET_WOC_PREFIX}`,
+      requestsPerSecond: config.wocRequestsPerSecond,
+      logger,
+    })
+    return { source, devnet: undefined, start: () => {}, close: async () => {} }
+  }
   if (config.chain === 'devnet') {
     const devnet = await Devnet.open({
       dataDir: config.dataDir,

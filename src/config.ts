@@ -3,6 +3,7 @@
  * its bounds and a sentence for the README; `loadConfig` parses them all, reports every problem
  * in a single error and returns a frozen object that the rest of the program receives.
  */
+import { isIP } from 'node:net'
 import path from 'node:path'
 
 export type ChainNetwork = 'devnet' | 'main' | 'test'
@@ -23,6 +24,15 @@ export interface Config {
   databaseUrl: string | undefined
   redisUrl: string | undefined
   chain: ChainNetwork
+  /**
+   * With CHAIN=devnet: the origin of the Memepool server that owns the devnet, whose
+   * WhatsOnChain-compatible API this process uses instead of a chain of its own (a cluster).
+   */
+  devnetUrl: string | undefined
+  /** This process's name in the X-Memepool-Node response header; undefined sends no header. */
+  nodeName: string | undefined
+  /** Fastify's trustProxy: addresses or CIDR ranges of the proxies whose X-Forwarded-* are believed. */
+  trustProxy: string | undefined
   wocApiKey: string | undefined
   wocRequestsPerSecond: number
   devnetBlockIntervalSeconds: number
@@ -133,6 +143,24 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'CHAIN',
     default: 'devnet',
     description: 'devnet (local chain in this process), main or test (WhatsOnChain).',
+  },
+  {
+    name: 'DEVNET_URL',
+    default: '(unset: the devnet runs in this process)',
+    description:
+      'With CHAIN=devnet, the server that owns the devnet (e.g. http://127.0.0.1:8081); this process uses its chain.',
+  },
+  {
+    name: 'MEMEPOOL_NODE',
+    default: '(unset: no header)',
+    description:
+      'Name of this process, sent in the X-Memepool-Node header of every response (1-64 of A-Z a-z 0-9 . _ -).',
+  },
+  {
+    name: 'TRUST_PROXY',
+    default: '(unset: none)',
+    description:
+      'Comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For/-Proto are believed.',
   },
   {
     name: 'WOC_API_KEY',
@@ -317,6 +345,40 @@ class Reader {
   }
 }
 
+/** A header-safe process name (it is sent in every response). */
+const NODE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/
+/** An IPv4 or IPv6 address, optionally with a /prefix length. */
+const CIDR_PATTERN = /^(?<address>[0-9A-Fa-f.:]+)(?:\/(?<bits>\d{1,3}))?$/
+
+function readDevnetUrl(r: Reader, chain: ChainNetwork): string | undefined {
+  const url = r.url('DEVNET_URL', ['http:', 'https:'])
+  if (url !== undefined && chain !== 'devnet') r.problems.push(`DEVNET_URL needs CHAIN=devnet, got ${chain}`)
+  return url?.replace(/\/+$/, '')
+}
+
+function readNodeName(r: Reader): string | undefined {
+  const name = r.optional('MEMEPOOL_NODE')
+  if (name !== undefined && !NODE_NAME_PATTERN.test(name)) {
+    r.problems.push('MEMEPOOL_NODE must be 1 to 64 letters, digits, dots, dashes or underscores')
+  }
+  return name
+}
+
+function readTrustProxy(r: Reader): string | undefined {
+  const text = r.optional('TRUST_PROXY')
+  if (text === undefined) return undefined
+  const entries = text.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const groups = CIDR_PATTERN.exec(entry)?.groups
+    const version = groups?.address === undefined ? 0 : isIP(groups.address)
+    const bits = groups?.bits === undefined ? undefined : Number(groups.bits)
+    if (version === 0 || (bits !== undefined && bits > (version === 4 ? 32 : 128))) {
+      r.problems.push(`TRUST_PROXY entries must be IP addresses or CIDR ranges, got "${entry}"`)
+    }
+  }
+  return entries.join(',')
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner)
@@ -359,6 +421,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
     chain,
+    devnetUrl: readDevnetUrl(r, chain),
+    nodeName: readNodeName(r),
+    trustProxy: readTrustProxy(r),
     wocApiKey: r.optional('WOC_API_KEY'),
     wocRequestsPerSecond: r.int('WOC_RPS', 3, 1, 100),
     devnetBlockIntervalSeconds: r.int('DEVNET_BLOCK_INTERVAL_S', 60, 0, 86_400),

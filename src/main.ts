@@ -187,6 +187,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     version,
     logger,
     metricsRegistry: registry,
+    trustProxy: config.trustProxy ?? false,
     readiness: [chainReadiness(sync)],
     apiRoutes: [
       chainRoutes({ network: config.chain, sync }),

@@ -24,19 +24,39 @@ export function binScript(packageName, binName = packageName) {
 }
 
 /**
- * Starts `node <args>` in the repository with inherited stdio and environment. A `detached` child
- * gets its own process group, so a Ctrl-C in the terminal reaches it only through
- * forwardSignals, once, instead of twice (directly and forwarded).
+ * Starts `node <args>` in the repository, by default with inherited stdio and environment. A
+ * `detached` child gets its own process group, so a Ctrl-C in the terminal reaches it only
+ * through forwardSignals, once, instead of twice (directly and forwarded). `env` replaces the
+ * environment; `prefix` pipes the child's output here with every line starting with it.
  */
 export function startNode(args, label, options = {}) {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    stdio: 'inherit',
-    env: process.env,
+    stdio: options.prefix === undefined ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
     detached: options.detached ?? false,
   })
   child.label = label
+  if (options.prefix !== undefined) {
+    prefixLines(child.stdout, options.prefix, process.stdout)
+    prefixLines(child.stderr, options.prefix, process.stderr)
+  }
   return child
+}
+
+/** Copies `input` to `output` line by line, each line led by `prefix`; a last partial line too. */
+export function prefixLines(input, prefix, output) {
+  let pending = ''
+  input.setEncoding('utf8')
+  input.on('data', (chunk) => {
+    const lines = (pending + chunk).split('\n')
+    pending = lines.pop()
+    if (lines.length > 0) output.write(lines.map((line) => `${prefix}${line}\n`).join(''))
+  })
+  input.on('end', () => {
+    if (pending !== '') output.write(`${prefix}${pending}\n`)
+    pending = ''
+  })
 }
 
 export function exitCodeOf(code, signal) {

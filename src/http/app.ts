@@ -82,6 +82,8 @@ export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', imp
 
 /** Fastify's default, named: JSON bodies are small; uploads will get their own limit. */
 const BODY_LIMIT_BYTES = 1_048_576
+/** The response header naming the process that answered, when MEMEPOOL_NODE is set. */
+export const NODE_HEADER = 'x-memepool-node'
 const RATE_LIMIT_WINDOW_MS = 60_000
 const MS_PER_HOUR = 3_600_000
 
@@ -107,8 +109,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.decorate('readiness', new Readiness([databaseCheck(deps.db), ...(deps.readiness ?? [])]))
   registerMetrics(app, createHttpMetrics(deps.metricsRegistry))
+  const { nodeName } = config
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
+    // Behind a load balancer, says which process answered (MEMEPOOL_NODE).
+    if (nodeName !== undefined) reply.header(NODE_HEADER, nodeName)
   })
   app.setErrorHandler(handleError)
 
