@@ -5,6 +5,8 @@
  * back to the common ancestor, replaces the stale branch in one transaction and announces the
  * change. Source outages are ridden out with exponential backoff; the status says 'degraded'
  * meanwhile, and the next good pass resumes from the stored tip, so no height is skipped.
+ * In a fleet only the leader syncs; given its `fence`, storing blocks checks the leader's token
+ * in the same transaction (src/services/leader/leader.ts).
  */
 import type { Kysely } from 'kysely'
 import { Counter, Gauge, type Registry } from 'prom-client'
@@ -12,6 +14,7 @@ import type { Bus } from '../adapters/bus/bus.ts'
 import type { BlockHeader, ChainSource } from '../adapters/chain/source.ts'
 import type { Database } from '../adapters/db/schema.ts'
 import { assert } from '../domain/money.ts'
+import { assertLeader, type Fence } from './leader/leader.ts'
 
 /** Deeper reorganisations than this are not followed automatically: they need an operator. */
 export const MAX_REORG_DEPTH = 100
@@ -47,6 +50,8 @@ export interface BlockSyncOptions {
   onError?: (error: unknown) => void
   /** Where to register the chain metrics (tip, lag, failures, reorganisations). */
   registry?: Registry
+  /** The leader's fence; without one (a single node) storing blocks is not fenced. */
+  fence?: Fence
 }
 
 interface SyncMetrics {
@@ -249,6 +254,7 @@ export class BlockSync {
 
   private async replaceAbove(height: number, added: BlockHeader[]): Promise<void> {
     await this.options.db.transaction().execute(async (trx) => {
+      if (this.options.fence) await assertLeader(trx, this.options.fence)
       await trx.deleteFrom('blocks').where('height', '>', height).execute()
       if (added.length === 0) return
       await trx

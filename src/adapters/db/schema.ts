@@ -378,7 +378,17 @@ export interface MarketTradesTable {
   created_at: Timestamp
 }
 
+/** One lease per duty name (migration 0011): who leads, until when, under which fencing token. */
+export interface LeasesTable {
+  name: string
+  holder: string
+  token: number
+  expires_at: Timestamp
+  acquired_at: Timestamp
+}
+
 export interface Database {
+  leases: LeasesTable
   market_listings: MarketListingsTable
   market_offers: MarketOffersTable
   market_trades: MarketTradesTable

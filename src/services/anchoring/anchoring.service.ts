@@ -10,6 +10,11 @@
  * its records back: the next period's anchor starts after the last anchor that did not fail.
  * A new anchor waits until every earlier one has been sent, so that a failure can only hit the
  * newest range and no record is left behind.
+ *
+ * Fleet. Only the leader anchors (src/services/leader/leader.ts). Given its `fence`, a new
+ * anchor is neither created, signed nor sent without checking the leader's token first, so a
+ * leader that lost its lease while paused stops there (the repository's writes are idempotent
+ * per period, so the check sits before them rather than inside their transactions).
  */
 import { P2PKH, SatoshisPerKilobyte, Transaction } from '@bsv/sdk'
 import { ChainError, type ChainSource, type MerkleProof } from '../../adapters/chain/source.ts'
@@ -22,6 +27,7 @@ import {
   RECORD_FORMAT_VERSION,
   type TransferRecord,
 } from '../../domain/record-tree.ts'
+import type { Fence } from '../leader/leader.ts'
 import { anchorScript, periodLabel } from './anchor-payload.ts'
 import type { Anchor, AnchorsRepository, PeriodKind } from './anchors.repository.ts'
 import type { AnchorFunder } from './funder.ts'
@@ -88,6 +94,8 @@ export interface AnchoringServiceOptions {
   funder: AnchorFunder
   feeRateSatsPerKb?: number
   now?: () => Date
+  /** The leader's fence; without one (a single node) nothing is fenced. */
+  fence?: Fence
 }
 
 /** Where one anchor stands after an attempt to move it on. */
@@ -110,8 +118,10 @@ export class AnchoringService {
   private readonly funder: AnchorFunder
   private readonly feeRateSatsPerKb: number
   private readonly now: () => Date
+  private readonly fence: Fence | undefined
 
   constructor(options: AnchoringServiceOptions) {
+    this.fence = options.fence
     this.anchors = options.anchors
     this.chain = options.chain
     this.funder = options.funder
@@ -135,6 +145,7 @@ export class AnchoringService {
       }
     }
 
+    await this.fence?.verify()
     const created = await this.anchors.createForUnanchored(
       period.kind,
       period.key,
@@ -163,6 +174,7 @@ export class AnchoringService {
       if (anchor.rawTx === null) {
         const funded = await this.fundedTx(anchor)
         if (funded.status === 'insufficient_funds') return { ...funded, anchor }
+        await this.fence?.verify()
         anchor = await this.anchors.setSignedTx(anchor.id, funded.rawTx, funded.txid)
       }
       if (anchor.state === 'built') return await this.send(anchor)
@@ -182,6 +194,7 @@ export class AnchoringService {
 
   private async send(anchor: Anchor): Promise<AnchorProgress> {
     assert(anchor.rawTx !== null && anchor.txid !== null, 'an anchor is sent only once signed')
+    await this.fence?.verify()
     const result = await this.chain.broadcast(anchor.rawTx)
     if (result.status === 'rejected') {
       const message = `${result.code}: ${result.message}`
@@ -202,6 +215,7 @@ export class AnchoringService {
       return { status: 'anchored', anchor: await this.reload(anchor) }
     }
     if (status === undefined || status.state === 'unknown') {
+      await this.fence?.verify()
       const result = await this.chain.broadcast(anchor.rawTx)
       if (result.status === 'rejected') {
         const message = `${result.code}: ${result.message}`

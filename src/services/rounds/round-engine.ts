@@ -9,6 +9,10 @@
  * database transaction (Ledger.transfer's alsoWrite), and every transfer id names the round and
  * what it pays, so a second process, or a retry after a crash, settles nothing twice.
  * A reorganisation corrects a round's recorded block hash; money is not settled again.
+ *
+ * In a fleet only the leader runs the engine (src/services/leader/leader.ts); given its `fence`,
+ * the engine's writes (a block's rounds, a settlement, a late sweep) check the leader's token in
+ * their own transaction, so a leader that lost its lease while paused writes none of them.
  */
 import type { Kysely } from 'kysely'
 import type { BlockHeader } from '../../adapters/chain/source.ts'
@@ -18,6 +22,7 @@ import { roundPoolAccountId, userAccountId } from '../../ledger/accounts.ts'
 import type { Ledger } from '../../ledger/ledger.ts'
 import type { TransferInput } from '../../ledger/types.ts'
 import type { AppLogger } from '../../logger.ts'
+import { assertLeader, type Fence } from '../leader/leader.ts'
 import type { Round, RoundRecordParams, RoundsRepository } from './rounds.repository.ts'
 
 /** Two flush intervals and more: a flush that picked the old round's pool has written by then. */
@@ -37,6 +42,8 @@ export interface RoundEngineOptions {
   now?: () => Date
   /** Called after a round is settled, e.g. to announce it. */
   onSettled?: (round: Round, settlement: RoundSettlement) => void
+  /** The leader's fence; without one (a single node) writes are not fenced. */
+  fence?: Fence
 }
 
 export function roundParamsFrom(money: {
@@ -80,6 +87,7 @@ export class RoundEngine {
     let skipped = false
     let assigned: string[] = []
     await db.transaction().execute(async (trx) => {
+      await this.fenced(trx)
       const existing = await trx
         .selectFrom('rounds')
         .select(['block_hash'])
@@ -133,16 +141,19 @@ export class RoundEngine {
     const next = await rounds.open()
     const nextPool = roundPoolAccountId(next && next.height > height ? next.height : height + 1)
     await ledger.ensureAccounts([{ id: nextPool, kind: 'pool' }])
-    const result = await ledger.transfer([
-      {
-        id: `round:${height}:late-rollover`,
-        debitAccountId: pool,
-        creditAccountId: nextPool,
-        amountSats: left,
-        code: 'pool_rollover',
-        ref: `round:${height}`,
-      },
-    ])
+    const result = await ledger.transfer(
+      [
+        {
+          id: `round:${height}:late-rollover`,
+          debitAccountId: pool,
+          creditAccountId: nextPool,
+          amountSats: left,
+          code: 'pool_rollover',
+          ref: `round:${height}`,
+        },
+      ],
+      (trx) => this.fenced(trx),
+    )
     if (result.status === 'ok')
       logger?.info({ height, sats: left, into: nextPool }, 'late pool payments rolled over')
     else if (result.status !== 'exists')
@@ -196,6 +207,7 @@ export class RoundEngine {
       transfers.length === 0
         ? await this.markSettledOnly(round.height, summary)
         : await ledger.transfer(transfers, async (trx) => {
+            await this.fenced(trx)
             // New transfers for a round that is not closed would be a bug: the ids are its own.
             if (!(await rounds.markSettled(trx, round.height, summary, this.now()))) {
               throw new Error(`round ${round.height} was settled without its transfers`)
@@ -210,8 +222,16 @@ export class RoundEngine {
 
   /** An empty pool pays nothing: the round is only marked settled (once). */
   private async markSettledOnly(height: number, summary: unknown): Promise<{ status: 'ok' | 'exists' }> {
-    const moved = await this.options.rounds.markSettled(this.options.db, height, summary, this.now())
+    const moved = await this.options.db.transaction().execute(async (trx) => {
+      await this.fenced(trx)
+      return this.options.rounds.markSettled(trx, height, summary, this.now())
+    })
     return { status: moved ? 'ok' : 'exists' }
+  }
+
+  /** Inside a write's transaction: refuses it (LeaderLostError) when this node's term has ended. */
+  private async fenced(trx: Kysely<Database>): Promise<void> {
+    if (this.options.fence) await assertLeader(trx, this.options.fence)
   }
 }
 

@@ -26,6 +26,11 @@
  * quoted fee), and pays the transaction's real fee from that account to `chain:network-fees`.
  * Sweeps and cancellations pay their fee the same way. Each transfer's id names what it settles,
  * so settling twice is impossible.
+ *
+ * Fleet. Only the leader pays (src/services/leader/leader.ts). Given its `fence`, the ledger
+ * writes (settling, refunding) check the leader's token inside their transaction, and a
+ * transaction is neither recorded nor sent without checking it first, so a leader that lost its
+ * lease while paused neither signs new payouts nor moves money.
  */
 import { randomUUID } from 'node:crypto'
 import type { Bus } from '../../adapters/bus/bus.ts'
@@ -35,6 +40,7 @@ import { userAccountId } from '../../ledger/accounts.ts'
 import type { Ledger } from '../../ledger/ledger.ts'
 import type { TransferInput } from '../../ledger/types.ts'
 import type { AppLogger } from '../../logger.ts'
+import { assertLeader, type Fence } from '../leader/leader.ts'
 import type { WalletKeys } from './keys.ts'
 import {
   type BuiltTx,
@@ -86,6 +92,8 @@ export interface PayoutServiceOptions {
   sweepConfirmations: number
   logger?: AppLogger
   now?: () => Date
+  /** The leader's fence; without one (a single node) nothing is fenced. */
+  fence?: Fence
 }
 
 export interface HotWalletStatus {
@@ -234,6 +242,7 @@ export class PayoutService {
       // Being cancelled: the cancellation's fate decides this one's, so it is not sent again.
       if (tx.purpose === 'payout' && (await this.options.repository.cancellationOf(tx.id))) return
       // Not known to the network: send it (again).
+      await this.options.fence?.verify()
       const result = await chain.broadcast(tx.rawTx)
       if (result.status === 'ok') {
         await this.options.repository.markBroadcast(tx.id, this.now())
@@ -269,6 +278,7 @@ export class PayoutService {
     const inputs = await repository.inputsOf(tx.id)
     const built = await this.build(inputs, [])
     if (built.status !== 'ok') return
+    await this.options.fence?.verify()
     await repository.insertWalletTx(
       this.newWalletTx('cancel', built.tx, inputs, { cancelsId: tx.id }),
       this.now(),
@@ -301,6 +311,7 @@ export class PayoutService {
     ]
     const now = this.now()
     const result = await ledger.transfer(transfers, async (trx) => {
+      if (this.options.fence) await assertLeader(trx, this.options.fence)
       await repository.markConfirmed(trx, tx.id, block, now)
       if (tx.cancelsId)
         await repository.markDead(tx.cancelsId, 'cancelled', `cancelled by ${tx.txid}`, now, trx)
@@ -325,7 +336,10 @@ export class PayoutService {
             ref: w.id,
           },
         ],
-        (trx) => repository.markRefunded(trx, w.id, this.now()),
+        async (trx) => {
+          if (this.options.fence) await assertLeader(trx, this.options.fence)
+          await repository.markRefunded(trx, w.id, this.now())
+        },
       )
       assert(result.status === 'ok' || result.status === 'exists', `refunding ${w.id}: ${result.status}`)
       logger?.warn(
@@ -475,6 +489,8 @@ export class PayoutService {
 
   /** Stores a signed transaction; false when another process took an input or a withdrawal first. */
   private async record(tx: NewWalletTx): Promise<boolean> {
+    // Outside the try: a lost lease is not another worker being first.
+    await this.options.fence?.verify()
     try {
       await this.options.repository.insertWalletTx(tx, this.now())
       return true

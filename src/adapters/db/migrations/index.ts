@@ -9,6 +9,7 @@ import * as m0007 from './0007_content.ts'
 import * as m0008 from './0008_rounds.ts'
 import * as m0009 from './0009_watching.ts'
 import * as m0010 from './0010_market.ts'
+import * as m0011 from './0011_leader.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_rounds': m0008,
   '0009_watching': m0009,
   '0010_market': m0010,
+  '0011_leader': m0011,
 }
 
 export const migrationProvider: MigrationProvider = {
