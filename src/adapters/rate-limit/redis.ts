@@ -1,0 +1,121 @@
+/**
+ * Rate-limit counters shared by every node (REDIS_URL): one fixed window per key in Redis, so a
+ * client gets its limit once across the fleet, not once per node.
+ *
+ * A hit is one Lua script, INCR then PEXPIRE on the window's first hit, run atomically by Redis:
+ * concurrent hits from any number of nodes are counted exactly, and a window can never be left
+ * without an expiry.
+ *
+ * While Redis is unreachable (not connected, or a command failed or timed out), hits are counted
+ * by an in-process store instead, which is per node and so more generous, never stricter. A
+ * failure sends hits to that store for `retryAfterFailureMs` before Redis is tried again, so a
+ * Redis that hangs costs one command timeout per interval, not one per request. Each outage is
+ * logged once, counted in `rate_limit_redis_fallbacks_total`, and readiness reports Redis itself.
+ */
+import { Counter, type Registry } from 'prom-client'
+import type { AppLogger } from '../../logger.ts'
+import { DEFAULT_REDIS_PREFIX, type RedisConnection } from '../redis/client.ts'
+import { MemoryRateLimitStore } from './memory.ts'
+import type { RateLimitHit, RateLimitStore } from './store.ts'
+
+/** KEYS[1] the window's key, ARGV[1] its length in ms. Returns { count, ms left }. */
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return { count, ttl }
+`
+
+const DEFAULT_RETRY_AFTER_FAILURE_MS = 1_000
+
+export interface RedisRateLimitStoreOptions {
+  connection: RedisConnection
+  /** Key prefix; every node of a deployment uses the same one. */
+  prefix?: string
+  /** Counts hits while Redis is unreachable; an in-process store by default. */
+  fallback?: RateLimitStore
+  retryAfterFailureMs?: number
+  logger?: AppLogger
+  registry?: Registry
+  now?: () => number
+}
+
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly connection: RedisConnection
+  private readonly keyPrefix: string
+  private readonly fallback: RateLimitStore
+  private readonly retryAfterFailureMs: number
+  private readonly log: AppLogger | undefined
+  private readonly now: () => number
+  private readonly fallbacksCounter: Counter | undefined
+  private fallbackUntilMs = 0
+  private inOutage = false
+  private outages_ = 0
+
+  constructor(options: RedisRateLimitStoreOptions) {
+    this.connection = options.connection
+    this.keyPrefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}rl:`
+    this.fallback = options.fallback ?? new MemoryRateLimitStore()
+    this.retryAfterFailureMs = options.retryAfterFailureMs ?? DEFAULT_RETRY_AFTER_FAILURE_MS
+    this.log = options.logger
+    this.now = options.now ?? Date.now
+    if (options.registry) {
+      this.fallbacksCounter = new Counter({
+        name: 'rate_limit_redis_fallbacks_total',
+        help: 'Times the shared rate limiter fell back to in-process counting because Redis was unreachable.',
+        registers: [options.registry],
+      })
+    }
+  }
+
+  /** Outages so far: times counting moved from Redis to the in-process store. */
+  get outages(): number {
+    return this.outages_
+  }
+
+  /** True while hits are counted in process because Redis is unreachable. */
+  get degraded(): boolean {
+    return this.inOutage
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<RateLimitHit> {
+    if (!this.connection.isReady() || this.now() < this.fallbackUntilMs) {
+      return this.fallbackHit(key, limit, windowMs)
+    }
+    let reply: unknown
+    try {
+      reply = await this.connection.redis.eval(HIT_SCRIPT, 1, this.keyPrefix + key, windowMs)
+    } catch (error) {
+      this.fallbackUntilMs = this.now() + this.retryAfterFailureMs
+      return this.fallbackHit(key, limit, windowMs, error)
+    }
+    this.recovered()
+    const [count, ttlMs] = reply as [number, number]
+    return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetMs: ttlMs }
+  }
+
+  private fallbackHit(key: string, limit: number, windowMs: number, error?: unknown): Promise<RateLimitHit> {
+    if (!this.inOutage) {
+      this.inOutage = true
+      this.outages_ += 1
+      this.fallbacksCounter?.inc()
+      this.log?.warn(
+        { err: error, connection: this.connection.status().state },
+        'redis unreachable: rate limits are counted per node until it is back',
+      )
+    }
+    return this.fallback.hit(key, limit, windowMs)
+  }
+
+  private recovered(): void {
+    if (!this.inOutage) return
+    this.inOutage = false
+    this.log?.info('rate limits are shared through redis again')
+  }
+}
