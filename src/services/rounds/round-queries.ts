@@ -41,6 +41,7 @@ import type {
   SplitLogEntry,
   SplitLogResponse,
 } from '../../../contracts/rounds.ts'
+import type { CachedValue } from '../../adapters/cache/cached-value.ts'
 import type { Database, RoundState } from '../../adapters/db/schema.ts'
 import type { MediaExtension, StoredMedia } from '../../adapters/media/media-store.ts'
 import { assert } from '../../domain/money.ts'
@@ -226,6 +227,8 @@ interface LegRow {
 
 export class RoundQueries {
   private readonly now: () => Date
+  /** The open round's view through a short-lived cache, once main.ts provides one. */
+  private currentRound: CachedValue<RoundView | null> | undefined
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -237,8 +240,23 @@ export class RoundQueries {
   /** The open round (the newest, should two ever be open) with its live leaderboard. */
   async current(): Promise<CurrentRoundResponse> {
     const serverTime = this.now().toISOString()
+    const load = () => this.loadCurrentRound()
+    const round = this.currentRound ? await this.currentRound.get(load) : await load()
+    return { round, serverTime }
+  }
+
+  /**
+   * Serves current()'s round and leaderboard through `cached` (main.ts: about a second of TTL,
+   * invalidated on 'round.updated'); serverTime stays this node's clock. Without one, every call
+   * reads the database.
+   */
+  cacheCurrentRound(cached: CachedValue<RoundView | null>): void {
+    this.currentRound = cached
+  }
+
+  private async loadCurrentRound(): Promise<RoundView | null> {
     const row = await this.roundRows(sql`r.state = 'open'`)
-    return { round: row ? await this.toRoundView(row) : null, serverTime }
+    return row ? await this.toRoundView(row) : null
   }
 
   async detail(height: number): Promise<RoundView | undefined> {
