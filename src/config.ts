@@ -4,6 +4,7 @@
  * in a single error and returns a frozen object that the rest of the program receives.
  */
 import { isIP } from 'node:net'
+import { hostname } from 'node:os'
 import path from 'node:path'
 
 export type ChainNetwork = 'devnet' | 'main' | 'test'
@@ -89,6 +90,13 @@ export interface Config {
   rateLimit: {
     apiRequestsPerMinute: number
     wsMessagesPerSecond: number
+  }
+  /** Leader election (src/services/leader): this node's name in the lease and the lease's timing. */
+  leader: {
+    nodeId: string
+    leaseMs: number
+    /** Shorter than leaseMs: a leader renews several times per lease. */
+    renewMs: number
   }
 }
 
@@ -285,6 +293,22 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   },
   { name: 'RATE_LIMIT_API_PER_MIN', default: '1000', description: 'API requests per client per minute.' },
   { name: 'RATE_LIMIT_WS_PER_S', default: '100', description: 'WebSocket messages per client per second.' },
+  {
+    name: 'MEMEPOOL_NODE_ID',
+    default: 'MEMEPOOL_NODE, else hostname:pid',
+    description: 'Name of this process in the leader lease; unique per process (1-128 characters).',
+  },
+  {
+    name: 'LEADER_LEASE_MS',
+    default: '6000',
+    description:
+      'How long a leader lease lasts unrenewed; a dead leader is replaced within lease + renew (1000-60000).',
+  },
+  {
+    name: 'LEADER_RENEW_MS',
+    default: '2000',
+    description: 'How often nodes take or renew the leader lease (100-30000, below LEADER_LEASE_MS).',
+  },
 ]
 
 class Reader {
@@ -377,6 +401,17 @@ function readTrustProxy(r: Reader): string | undefined {
     }
   }
   return entries.join(',')
+}
+
+/** Node id, lease and renewal; the renewal must fit several times in the lease. */
+function readLeader(r: Reader, nodeName: string | undefined): Config['leader'] {
+  const nodeId = r.optional('MEMEPOOL_NODE_ID') ?? nodeName ?? `${hostname()}:${process.pid}`
+  if (nodeId.length > 128) r.problems.push('MEMEPOOL_NODE_ID must be at most 128 characters')
+  const leaseMs = r.int('LEADER_LEASE_MS', 6000, 1000, 60_000)
+  const renewMs = r.int('LEADER_RENEW_MS', 2000, 100, 30_000)
+  if (renewMs >= leaseMs)
+    r.problems.push(`LEADER_RENEW_MS (${renewMs}) must be below LEADER_LEASE_MS (${leaseMs})`)
+  return { nodeId, leaseMs, renewMs }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -474,6 +509,7 @@ export function loadConfig(env: Env = process.env): Config {
       apiRequestsPerMinute: r.int('RATE_LIMIT_API_PER_MIN', 1000, 1, 1_000_000),
       wsMessagesPerSecond: r.int('RATE_LIMIT_WS_PER_S', 100, 1, 100_000),
     },
+    leader: readLeader(r, r.optional('MEMEPOOL_NODE')),
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems)
   return deepFreeze(config)

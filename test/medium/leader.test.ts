@@ -10,12 +10,14 @@
  *  - a paused old leader (its stale token still in memory) is refused with NOT_LEADER, and a
  *    settlement fenced by that token writes nothing while the current leader's settles.
  * PGlite (always): the single embedded elector leads, runs its duties, and gives the lease up
- * on stop, so the next start is a new term.
+ * on stop, so the next start is a new term. Settings: defaults, and a renewal that does not fit
+ * in the lease is refused.
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Db, migrateToLatest, openDatabase } from '../../src/adapters/db/database.ts'
+import { ConfigError, loadConfig } from '../../src/config.ts'
 import { roundPoolAccountId } from '../../src/ledger/accounts.ts'
 import {
   assertLeader,
@@ -247,5 +249,29 @@ describe('leader election embedded (PGlite)', () => {
     expect(again.elector.token()).toBe(2)
     await expect(frozenFence(db, 1).verify()).rejects.toMatchObject({ code: 'NOT_LEADER' })
     await again.elector.stop()
+  })
+})
+
+describe('leader settings', () => {
+  it('default to a 6 s lease renewed every 2 s, named after the process', () => {
+    const leader = loadConfig({}).leader
+    expect(leader).toMatchObject({ leaseMs: DEFAULT_LEASE_MS, renewMs: DEFAULT_RENEW_MS })
+    expect(leader.nodeId).toMatch(new RegExp(`:${process.pid}$`))
+    expect(loadConfig({ MEMEPOOL_NODE: 'api-2' }).leader.nodeId).toBe('api-2')
+    expect(loadConfig({ MEMEPOOL_NODE: 'api-2', MEMEPOOL_NODE_ID: 'n7' }).leader.nodeId).toBe('n7')
+  })
+
+  it('refuse a renewal that is not shorter than the lease', () => {
+    const refused = (() => {
+      try {
+        return loadConfig({ LEADER_LEASE_MS: '3000', LEADER_RENEW_MS: '3000' })
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(refused).toBeInstanceOf(ConfigError)
+    expect((refused as ConfigError).problems).toEqual([
+      'LEADER_RENEW_MS (3000) must be below LEADER_LEASE_MS (3000)',
+    ])
   })
 })
