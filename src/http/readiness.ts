@@ -10,6 +10,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DependencyStatus, ReadyResponse } from '../../contracts/system.ts'
 import type { Db } from '../adapters/db/database.ts'
+import type { RedisConnection, RedisStatus } from '../adapters/redis/client.ts'
 
 export interface ReadinessOutcome {
   status: 'degraded'
@@ -116,5 +117,37 @@ export function databaseCheck(db: Db): ReadinessCheck {
     name: 'database',
     critical: true,
     check: () => db.ping(),
+  }
+}
+
+function describeRedisOutage(status: RedisStatus): string {
+  const since = status.downSince ? ` since ${status.downSince.toISOString()}` : ''
+  return `${status.name} ${status.state}${since} (${status.reconnectAttempts} reconnection attempts)`
+}
+
+/**
+ * Redis (REDIS_URL) is not critical, so its outage answers 200 'degraded', never 503: it carries
+ * notifications, shared counters and cached copies, each with an in-process fallback (the bus
+ * still delivers on this node, rate limits count per node, caches miss to the database), so a
+ * node without it still serves correctly and bills exactly. Failing readiness would make the load
+ * balancer drop every node at once and turn a degraded fleet into an outage. The detail names the
+ * connection that is down and since when; its errors are in the log, not in this public answer.
+ */
+export function redisCheck(connections: readonly RedisConnection[]): ReadinessCheck {
+  return {
+    name: 'redis',
+    critical: false,
+    check: async (): Promise<ReadinessOutcome | undefined> => {
+      const down = connections.map((c) => c.status()).filter((status) => status.state !== 'ready')
+      if (down.length > 0) return { status: 'degraded', detail: down.map(describeRedisOutage).join('; ') }
+      const commands = connections[0]
+      if (commands === undefined) return undefined
+      try {
+        await commands.redis.ping()
+        return undefined
+      } catch {
+        return { status: 'degraded', detail: `${commands.status().name} connected but PING failed` }
+      }
+    },
   }
 }

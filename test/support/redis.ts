@@ -99,6 +99,15 @@ export class RedisServer {
     this.process = undefined
   }
 
+  /** SIGSTOP: connections stay open but nothing answers, as with a hung server. */
+  pause(): void {
+    this.process?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT')
+  }
+
   private accepts(): Promise<boolean> {
     return new Promise((resolve) => {
       const probe = connect(this.port, '127.0.0.1')

@@ -1,0 +1,152 @@
+/**
+ * A Redis outage degrades a node without breaking it. Against a redis-server of its own (started
+ * on a free port, killed with SIGKILL, started again), two nodes show that while Redis is down:
+ * publish neither throws nor waits, the publishing node's subscribers still get the message, the
+ * other node's do not (it is dropped and counted, not buffered); readiness answers 'degraded'
+ * naming redis and since when; the rate limiter keeps limiting, in process; the cache misses to
+ * the loader. After the restart the connections come back by themselves, subscriptions resume,
+ * rate limits are shared again and readiness is 'ready'.
+ * A hung Redis (SIGSTOP) costs a request at most one command timeout: the limiter falls back,
+ * publish drops, readiness says PING failed.
+ * Runs only with REDIS_URL set (as the medium Redis tests do) and needs redis-server on PATH.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
+import { RedisCache } from '../../src/adapters/cache/redis-cache.ts'
+import { RedisRateLimitStore } from '../../src/adapters/rate-limit/redis.ts'
+import type { RedisClients } from '../../src/adapters/redis/client.ts'
+import { Readiness, redisCheck } from '../../src/http/readiness.ts'
+import { createLogger } from '../../src/logger.ts'
+import { eventually, openTestClients, REDIS_URL, RedisServer, testPrefix } from '../support/redis.ts'
+
+const MINUTE_MS = 60_000
+/** The command connection's default timeout (client.ts). */
+const COMMAND_TIMEOUT_MS = 1_000
+const RECOVERY_TIMEOUT_MS = 10_000
+const quiet = createLogger('silent') as FastifyBaseLogger
+
+describe.skipIf(!REDIS_URL)('a Redis outage', () => {
+  const prefix = testPrefix('outage')
+  let server: RedisServer
+  let clientsA: RedisClients
+  let clientsB: RedisClients
+  let busA: RedisBus
+  let busB: RedisBus
+
+  beforeAll(async () => {
+    server = await RedisServer.start()
+    clientsA = await openTestClients(server.url)
+    clientsB = await openTestClients(server.url)
+    busA = new RedisBus({ publisher: clientsA.commands, subscriber: clientsA.subscriber, prefix })
+    busB = new RedisBus({ publisher: clientsB.commands, subscriber: clientsB.subscriber, prefix })
+  })
+  afterAll(async () => {
+    busA?.close()
+    busB?.close()
+    await clientsA?.close()
+    await clientsB?.close()
+    await server?.kill()
+  })
+
+  it('degrades while Redis is down and recovers by itself when it is back', async () => {
+    const onA: number[] = []
+    const onB: number[] = []
+    busA.subscribe('round.updated', (m) => onA.push(m.height ?? -1))
+    busB.subscribe('round.updated', (m) => onB.push(m.height ?? -1))
+    await Promise.all([busA.subscribed(), busB.subscribed()])
+    const limiter = new RedisRateLimitStore({ connection: clientsA.commands, prefix })
+    const cache = new RedisCache({ connection: clientsA.commands, prefix })
+    const readiness = new Readiness([redisCheck([clientsA.commands, clientsA.subscriber])])
+
+    busA.publish('round.updated', { height: 1 })
+    await eventually('node B got the message before the outage', () => onB.length === 1)
+    expect((await readiness.run(quiet)).status).toBe('ready')
+    expect((await limiter.hit('ip:1', 2, MINUTE_MS)).allowed).toBe(true)
+
+    const killedAt = Date.now()
+    await server.kill()
+    await eventually('node A noticed', () => !clientsA.commands.isReady() && !clientsA.subscriber.isReady())
+
+    // Publishing: no throw, no wait, local subscribers served, the rest dropped and counted.
+    const startedMs = performance.now()
+    expect(() => busA.publish('round.updated', { height: 2 })).not.toThrow()
+    expect(performance.now() - startedMs).toBeLessThan(50)
+    expect(onA).toEqual([1, 2])
+    expect(busA.dropped).toBe(1)
+
+    const ready = await readiness.run(quiet)
+    expect(ready.status).toBe('degraded')
+    expect(ready.checks.redis?.status).toBe('degraded')
+    expect(ready.checks.redis?.detail).toMatch(/^commands (reconnecting|connecting) since \S+Z/)
+    const since = /since (\S+)/.exec(ready.checks.redis?.detail ?? '')?.[1]
+    expect(Date.parse(since ?? '')).toBeGreaterThanOrEqual(killedAt - 1_000)
+
+    // The limiter counts in process: it answers, and still limits.
+    const hits = [await limiter.hit('ip:2', 2, MINUTE_MS), await limiter.hit('ip:2', 2, MINUTE_MS)]
+    hits.push(await limiter.hit('ip:2', 2, MINUTE_MS))
+    expect(hits.map((h) => h.allowed)).toEqual([true, true, false])
+    expect(limiter.degraded).toBe(true)
+    expect(limiter.outages).toBe(1)
+    // The cache only misses.
+    await cache.set('k', 1, MINUTE_MS)
+    expect(await cache.get('k')).toBeUndefined()
+
+    await server.restart()
+    await eventually(
+      'both nodes reconnected',
+      () => [clientsA, clientsB].every((c) => c.commands.isReady() && c.subscriber.isReady()),
+      RECOVERY_TIMEOUT_MS,
+    )
+    // Subscriptions come back with the connection; delivery across nodes resumes.
+    let height = 100
+    await eventually(
+      'node B receives from node A again',
+      () => {
+        busA.publish('round.updated', { height: height++ })
+        return onB.some((h) => h >= 100)
+      },
+      RECOVERY_TIMEOUT_MS,
+    )
+    expect(onB).not.toContain(2)
+    await eventually(
+      'the limiter shares counts through Redis again',
+      async () => {
+        await limiter.hit('ip:3', 10, MINUTE_MS)
+        return !limiter.degraded
+      },
+      RECOVERY_TIMEOUT_MS,
+    )
+    expect(limiter.outages).toBe(1)
+    expect((await readiness.run(quiet)).status).toBe('ready')
+  })
+
+  it('answers within the command timeout when Redis hangs', async () => {
+    await eventually('connected', () => clientsA.commands.isReady(), RECOVERY_TIMEOUT_MS)
+    const limiter = new RedisRateLimitStore({ connection: clientsA.commands, prefix })
+    const readiness = new Readiness([redisCheck([clientsA.commands])])
+    const dropped = busA.dropped
+    server.pause()
+    try {
+      const startedMs = performance.now()
+      const hit = await limiter.hit('ip:hung', 5, MINUTE_MS)
+      expect(performance.now() - startedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 500)
+      expect(hit.allowed).toBe(true)
+      expect(limiter.degraded).toBe(true)
+      // Within the retry interval the next hit does not wait on Redis again.
+      const againMs = performance.now()
+      await limiter.hit('ip:hung', 5, MINUTE_MS)
+      expect(performance.now() - againMs).toBeLessThan(50)
+
+      busA.publish('round.updated', { height: 7 })
+      await eventually('the publish timed out and was dropped', () => busA.dropped === dropped + 1)
+      const ready = await readiness.run(quiet)
+      expect(ready.checks.redis).toMatchObject({
+        status: 'degraded',
+        detail: 'commands connected but PING failed',
+      })
+    } finally {
+      server.resume()
+    }
+  })
+})
