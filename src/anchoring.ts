@@ -4,9 +4,11 @@
  * the master key), apart from the hot wallet that holds users' money. On the devnet the faucet
  * tops it up at start; on other networks the operator funds its address (logged at start), and
  * until then each period's anchor waits, recorded, and is sent once there are coins.
+ * Given a leader elector, only the leader anchors (its token fences the service); every node
+ * serves the proofs.
  */
 import type { Bus } from './adapters/bus/bus.ts'
-import { ChainError } from './adapters/chain/source.ts'
+import { type BlockHeader, ChainError } from './adapters/chain/source.ts'
 import type { Db } from './adapters/db/database.ts'
 import type { Chain } from './chain.ts'
 import type { ApiRoutes } from './http/app.ts'
@@ -15,6 +17,7 @@ import type { AppLogger } from './logger.ts'
 import { AnchoringService } from './services/anchoring/anchoring.service.ts'
 import { AnchorsRepository } from './services/anchoring/anchors.repository.ts'
 import { keyFunder } from './services/anchoring/funder.ts'
+import type { LeaderElector } from './services/leader/leader.ts'
 import type { WalletKeys } from './services/wallet/keys.ts'
 
 /** Sats the devnet faucet gives the anchoring key when it has less: thousands of anchors at 0.1 sat/byte. */
@@ -27,6 +30,8 @@ export async function startAnchoring(deps: {
   keys: WalletKeys
   feeRateSatsPerKb: number
   logger: AppLogger
+  /** Anchors only while this node leads (a fleet); without it, always. */
+  leader?: LeaderElector
 }): Promise<ApiRoutes[]> {
   const { chain, db, bus } = deps
   const log = deps.logger.child({ component: 'anchoring' })
@@ -42,10 +47,11 @@ export async function startAnchoring(deps: {
     chain: chain.source,
     funder,
     feeRateSatsPerKb: deps.feeRateSatsPerKb,
+    ...(deps.leader ? { fence: deps.leader } : {}),
   })
   // One pass at a time, in block order; a failure is logged and the next block tries again.
   let queue = Promise.resolve()
-  bus.subscribe('chain.block', (block) => {
+  const onBlock = (block: BlockHeader) => {
     queue = queue
       .then(async () => {
         const outcome = await anchoring.anchorPeriod({ kind: 'block', key: block.height })
@@ -63,7 +69,9 @@ export async function startAnchoring(deps: {
         await anchoring.refresh()
       })
       .catch((error: unknown) => log.error({ err: error, height: block.height }, 'anchoring failed'))
-  })
+  }
+  if (deps.leader) deps.leader.duty('anchoring', () => bus.subscribe('chain.block', onBlock))
+  else bus.subscribe('chain.block', onBlock)
   return [proofRoutes({ anchoring })]
 }
 

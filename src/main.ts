@@ -3,8 +3,11 @@
  * is read once, the database opened and migrated, and then, by role (MEMEPOOL_ROLE):
  *   all, api  serve HTTP (API, probes, metrics, the web app);
  *   worker    no HTTP: block sync and (as they are built) queue workers and leader duties.
- * Block sync runs in every role for now; with several processes on one PostgreSQL their writes
- * are idempotent, and leader election (one syncing node) comes with the scale-out work.
+ * Leader duties (block sync, deposits, payouts, anchoring, the round engine's blocks, settlement
+ * and hold sweeper) run on the one node that holds the leader lease (src/services/leader), started
+ * on election and stopped on demotion; embedded (PGlite) the single process always leads. Every
+ * node serves the API, watch sessions and queue workers; non-leaders learn of blocks and rounds
+ * through the bus and the database.
  * SIGINT/SIGTERM stop it gracefully: in-flight requests finish, then the database closes.
  */
 import { Registry } from 'prom-client'
@@ -12,7 +15,7 @@ import { InProcessBus } from './adapters/bus/bus.ts'
 import { devnetControlRoutes } from './adapters/chain/devnet/control-routes.ts'
 import { DEVNET_WOC_PREFIX, devnetWocRoutes } from './adapters/chain/devnet/http.ts'
 import type { Db } from './adapters/db/database.ts'
-import { migrateToLatest } from './adapters/db/database.ts'
+import { migrateToLatest, openDatabase } from './adapters/db/database.ts'
 import { startAnchoring } from './anchoring.ts'
 import {
   describeDatabase,
@@ -25,6 +28,7 @@ import type { Config } from './config.ts'
 import { startContent } from './content.ts'
 import { seedDemo } from './demo.ts'
 import { type App, buildApp } from './http/app.ts'
+import type { ReadinessCheck } from './http/readiness.ts'
 import { adminWalletRoutes } from './http/routes/admin-wallet.ts'
 import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
 import { marketRoutes } from './http/routes/market.ts'
@@ -34,6 +38,7 @@ import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { type Rounds, startRounds } from './rounds.ts'
 import { BlockSync } from './services/chain-sync.ts'
+import { LeaderElector } from './services/leader/leader.ts'
 import { MarketRepository } from './services/market/market.repository.ts'
 import { MarketService } from './services/market/market.service.ts'
 import { MarketQueries } from './services/market/market-queries.ts'
@@ -52,10 +57,10 @@ const WORKER_KEEP_ALIVE_INTERVAL_MS = 60_000
 
 interface Running {
   db: Db
+  /** The leader elector's own connections (PostgreSQL), so a busy pool never delays a renewal. */
+  leaderDb: Db
   chain: Chain
-  sync: BlockSync
-  stopDeposits: () => Promise<void>
-  stopPayouts: () => Promise<void>
+  leader: LeaderElector
   stopContent: () => Promise<void>
   stopDemo: () => Promise<void>
   rounds: Rounds
@@ -74,6 +79,13 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   await ledger.init()
 
   const registry = new Registry()
+  const leaderDb = config.databaseUrl ? await openDatabase({ url: config.databaseUrl, poolSize: 2 }) : db
+  const leader = new LeaderElector({
+    db: leaderDb.kysely,
+    ...config.leader,
+    logger: logger.child({ component: 'leader' }),
+    registry,
+  })
   const bus = new InProcessBus()
   const chain = await openChain(config, logger)
   const syncLog = logger.child({ component: 'block-sync' })
@@ -82,6 +94,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     db: db.kysely,
     bus,
     registry,
+    fence: leader,
     onError: (error) => syncLog.warn({ err: error }, 'block sync failed; retrying with backoff'),
   })
   bus.subscribe('chain.block', (h) => syncLog.info({ height: h.height, hash: h.hash }, 'block'))
@@ -132,6 +145,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
     sweepConfirmations: config.money.depositConfirmations,
     logger: logger.child({ component: 'payouts' }),
+    fence: leader,
   })
   await payouts.init()
 
@@ -142,10 +156,11 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     keys,
     feeRateSatsPerKb: config.wallet.networkFeeRateSatsPerKb,
     logger,
+    leader,
   })
   const content = await startContent({ config, db, bus, keys, logger })
   const demo = await seedDemo({ config, db, bus, content, logger })
-  const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry })
+  const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry, leader })
   const marketMoney = {
     feeBps: config.money.platformFeeBps,
     minimumPriceSats: config.money.marketMinPriceSats,
@@ -163,18 +178,23 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   // Releases the holds of offers that a crash left closed.
   await market.init()
   chain.start()
-  sync.start()
-  const stopDeposits = deposits.start(bus, config.wallet.depositScanIntervalSeconds)
-  const stopPayouts = payouts.start(bus, config.wallet.depositScanIntervalSeconds)
+  leader.duty('block-sync', () => {
+    sync.start()
+    return () => sync.stop()
+  })
+  // Deposits are credited idempotently, but scanning every address is the chain source's heaviest
+  // load: one node does it.
+  leader.duty('deposits', () => deposits.start(bus, config.wallet.depositScanIntervalSeconds))
+  leader.duty('payouts', () => payouts.start(bus, config.wallet.depositScanIntervalSeconds))
+  await leader.start()
 
   if (config.role === 'worker') {
     logger.info('worker role: no HTTP; running block sync until a signal')
     return {
       db,
+      leaderDb,
       chain,
-      sync,
-      stopDeposits,
-      stopPayouts,
+      leader,
       stopContent: content.stop,
       stopDemo: demo.stop,
       rounds,
@@ -188,7 +208,8 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger,
     metricsRegistry: registry,
     trustProxy: config.trustProxy ?? false,
-    readiness: [chainReadiness(sync)],
+    // Only the leader syncs blocks, so only its chain check means anything.
+    readiness: [leaderOnly(leader, chainReadiness(sync))],
     apiRoutes: [
       chainRoutes({ network: config.chain, sync }),
       devnetControlRoutes(chain.devnet),
@@ -214,15 +235,19 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   logger.info({ address, publicUrl: config.publicUrl }, `memepool listening on ${address}`)
   return {
     db,
+    leaderDb,
     chain,
-    sync,
-    stopDeposits,
-    stopPayouts,
+    leader,
     stopContent: content.stop,
     stopDemo: demo.stop,
     rounds,
     app,
   }
+}
+
+/** A readiness check that only the leader runs; other nodes do not do that work. */
+function leaderOnly(leader: LeaderElector, check: ReadinessCheck): ReadinessCheck {
+  return { ...check, check: async () => (leader.isLeader ? check.check() : undefined) }
 }
 
 function stopOnSignals(running: Running, logger: AppLogger): void {
@@ -242,12 +267,12 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       await running.rounds.stop()
       await running.app?.close()
       clearInterval(running.keepAlive)
-      await running.sync.stop()
-      await running.stopDeposits()
-      await running.stopPayouts()
+      // Stops the leader duties and gives the lease up, so another node takes over at once.
+      await running.leader.stop()
       await running.stopDemo()
       await running.stopContent()
       await running.chain.close()
+      if (running.leaderDb !== running.db) await running.leaderDb.close()
       await running.db.close()
       logger.info('stopped')
       process.exit(0)

@@ -10,6 +10,10 @@
  *
  * Everything a channel carries crosses the bus first (round.updated, user.event, chain.block,
  * content.meme), so a fleet's nodes can each feed their own clients (ARCHITECTURE "Scale-out").
+ *
+ * Given a leader elector, the engine's duties (rounds on blocks, the settlement timer, the hold
+ * sweeper) run only while this node leads, and the engine's writes are fenced by its token;
+ * watch sessions, billing and the gateway run on every node. Without one they run at once.
  */
 import type { Server } from 'node:http'
 import type { Registry } from 'prom-client'
@@ -28,6 +32,7 @@ import { userAccountId } from './ledger/accounts.ts'
 import type { Ledger } from './ledger/ledger.ts'
 import type { AppLogger } from './logger.ts'
 import type { AuthService } from './services/auth/auth.service.ts'
+import type { LeaderElector } from './services/leader/leader.ts'
 import { NotificationsRepository, NotificationsService } from './services/rounds/notifications.ts'
 import { RoundEngine, roundParamsFrom } from './services/rounds/round-engine.ts'
 import { RoundQueries } from './services/rounds/round-queries.ts'
@@ -60,6 +65,8 @@ export async function startRounds(deps: {
   content: Content
   logger: AppLogger
   registry?: Registry
+  /** Runs the engine's duties while this node leads (a fleet); without it they run at once. */
+  leader?: LeaderElector
 }): Promise<Rounds> {
   const { config, db, bus, ledger, content } = deps
   const log = deps.logger.child({ component: 'rounds' })
@@ -75,6 +82,7 @@ export async function startRounds(deps: {
     rounds,
     params: roundParamsFrom({ ...config.money, memesPerRound: config.content.memesPerRound }),
     logger: log,
+    ...(deps.leader ? { fence: deps.leader } : {}),
     onSettled: (round) => {
       bus.publish('round.updated', { height: round.height })
       notifications
@@ -107,34 +115,45 @@ export async function startRounds(deps: {
       .onBlock(block)
       .then(() => bus.publish('round.updated', { height: block.height }))
       .catch((error) => log.error({ err: error, height: block.height }, 'round engine failed on a block'))
-  const unsubscribeBlocks = bus.subscribe('chain.block', onBlock)
-  // Blocks seen before this start (a restart) open their round now; the engine is idempotent.
-  const tip = await db.kysely
-    .selectFrom('blocks')
-    .selectAll()
-    .orderBy('height', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  if (tip)
-    await onBlock({
-      height: tip.height,
-      hash: tip.hash,
-      prevHash: tip.prev_hash,
-      merkleRoot: tip.merkle_root,
-      time: tip.time_s,
-      txCount: tip.tx_count,
-    })
+  /** The engine's duties: started now, or on each election when a leader elector is given. */
+  const lead = async (): Promise<() => void> => {
+    const unsubscribeBlocks = bus.subscribe('chain.block', onBlock)
+    // Blocks seen before this start (a restart, a new leader) open their round now; the engine is idempotent.
+    const tip = await db.kysely
+      .selectFrom('blocks')
+      .selectAll()
+      .orderBy('height', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (tip)
+      await onBlock({
+        height: tip.height,
+        hash: tip.hash,
+        prevHash: tip.prev_hash,
+        merkleRoot: tip.merkle_root,
+        time: tip.time_s,
+        txCount: tip.tx_count,
+      })
 
-  const settleTimer = setInterval(() => {
-    engine.settleDue().catch((error) => log.error({ err: error }, 'settling rounds failed'))
-  }, SETTLE_CHECK_INTERVAL_MS)
-  // Holds of sessions whose process died expire; their sessions end as interrupted.
-  const sweepTimer = setInterval(() => {
-    ledger
-      .expireHolds()
-      .then(() => watchRepository.endInterrupted(new Date()))
-      .catch((error) => log.error({ err: error }, 'sweeping expired holds failed'))
-  }, SWEEP_INTERVAL_MS)
+    const settleTimer = setInterval(() => {
+      engine.settleDue().catch((error) => log.error({ err: error }, 'settling rounds failed'))
+    }, SETTLE_CHECK_INTERVAL_MS)
+    // Holds of sessions whose process died expire; their sessions end as interrupted.
+    const sweepTimer = setInterval(() => {
+      ledger
+        .expireHolds()
+        .then(() => watchRepository.endInterrupted(new Date()))
+        .catch((error) => log.error({ err: error }, 'sweeping expired holds failed'))
+    }, SWEEP_INTERVAL_MS)
+    return () => {
+      unsubscribeBlocks()
+      clearInterval(settleTimer)
+      clearInterval(sweepTimer)
+    }
+  }
+  let stopLeading: (() => void) | undefined
+  if (deps.leader) deps.leader.duty('rounds', lead)
+  else stopLeading = await lead()
 
   const watch = new WatchService({
     ledger,
@@ -167,7 +186,7 @@ export async function startRounds(deps: {
 
   let gateway: Gateway | undefined
   let roundTimer: NodeJS.Timeout | undefined
-  const unsubscribers: Array<() => void> = [unsubscribeBlocks]
+  const unsubscribers: Array<() => void> = []
 
   return {
     routes: roundsRoutes({ queries, notifications }),
@@ -260,8 +279,7 @@ export async function startRounds(deps: {
       return g
     },
     async stop() {
-      clearInterval(settleTimer)
-      clearInterval(sweepTimer)
+      stopLeading?.()
       clearInterval(roundTimer)
       for (const unsubscribe of unsubscribers) unsubscribe()
       await watch.close()

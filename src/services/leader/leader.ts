@@ -43,6 +43,7 @@ export const DEFAULT_LEASE_MS = 6_000
 export const DEFAULT_RENEW_MS = 2_000
 /** First key of the advisory lock pair; the second is a hash of the schema and lease name. */
 const ADVISORY_LOCK_CLASS = 0x6d656d65
+const STOPPING = 'stopping'
 
 /** The node id when MEMEPOOL_NODE_ID is not set: unique per process on one machine. */
 export function defaultNodeId(): string {
@@ -205,7 +206,7 @@ export class LeaderElector implements Fence {
     clearTimeout(this.timer)
     await this.attempting
     const held = this.term
-    await this.demote('stopping')
+    await this.demote(STOPPING)
     if (held) {
       await this.options.db
         .updateTable('leases')
@@ -322,8 +323,10 @@ export class LeaderElector implements Fence {
     clearTimeout(this.expiryTimer)
     const held = this.term
     this.term = undefined
+    // A stop is planned; anything else means the lease was lost.
+    const level = reason === STOPPING ? 'info' : 'warn'
     if (held)
-      this.options.logger?.warn({ nodeId: this.nodeId, fence: held.token, reason }, 'no longer leader')
+      this.options.logger?.[level]({ nodeId: this.nodeId, fence: held.token, reason }, 'no longer leader')
     this.transitions = this.transitions.then(async () => {
       const running = this.running.reverse()
       this.running = []
