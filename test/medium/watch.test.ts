@@ -171,6 +171,45 @@ describe('a watch session', () => {
     expect(await world.ctx.available(userAccountId(rich))).toBe(1000)
   })
 
+  it('stops starting sessions for a meme taken off the round once the cached answer expires', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const first = await world.watch.startSession(viewer, memeId)
+    await world.stop(viewer, first.session.sessionId)
+    await sql`update memes set state = 'rejected' where id = ${memeId}`.execute(db.kysely)
+    // Within the cache window the meme is still taken as watchable; after it, never.
+    world.clock.advance(2_001)
+    await expect(world.watch.startSession(viewer, memeId)).rejects.toMatchObject({
+      code: 'MEME_NOT_WATCHABLE',
+    })
+    expect(await world.ctx.available(userAccountId(viewer))).toBe(1000)
+  })
+
+  it('lets starts in line, refuses the ones beyond the line at once, and every admitted one starts', async () => {
+    const { memeId } = await freshRound()
+    const limited = world.newService({ maxConcurrentStarts: 1, maxQueuedStarts: 2 })
+    const viewers = await Promise.all([1, 2, 3, 4, 5].map(() => world.newUser(1000)))
+    const outcomes = await Promise.allSettled(viewers.map((v) => limited.startSession(v, memeId)))
+    const refused = outcomes.filter((o) => o.status === 'rejected')
+    // One running and two waiting are admitted; the fourth and fifth find the line full.
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3)
+    expect(refused.map((o) => (o as PromiseRejectedResult).reason.code)).toEqual([
+      'SERVICE_UNAVAILABLE',
+      'SERVICE_UNAVAILABLE',
+    ])
+    // A refused start holds nothing.
+    expect(await world.ctx.available(userAccountId(viewers[3]!))).toBe(1000)
+    expect(await world.ctx.available(userAccountId(viewers[4]!))).toBe(1000)
+    // The line empties: a later start goes through.
+    const later = await limited.startSession(viewers[4]!, memeId)
+    // world.watch is `limited` until the next newService(): stop what this test started.
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') await world.stop(viewers[index]!, outcome.value.session.sessionId)
+    }
+    await world.stop(viewers[4]!, later.session.sessionId)
+    world.newService()
+  })
+
   it('lets concurrent sessions of one viewer spend the balance once, never more', async () => {
     const { memeId } = await freshRound()
     const viewer = await world.newUser(80)
@@ -302,6 +341,34 @@ describe('failures', () => {
     await crashing.watch.flush()
     expect((await stopping).chargedSats).toBe(25)
     expect(await crashing.balance(viewer)).toBe(975)
+  })
+
+  it('a start that dies before commit leaves neither a hold nor a session row', async () => {
+    let armed = false
+    const crashing = await new WatchWorld(
+      db,
+      {},
+      {
+        onFault: (point) => {
+          if (armed && point === 'hold:beforeCommit') throw new SimulatedCrash(point)
+        },
+      },
+    ).init()
+    height += 10
+    const creator = await crashing.newUser()
+    const memeId = await crashing.approvedMeme(creator)
+    await crashing.block(height)
+    const viewer = await crashing.newUser(1000)
+    armed = true
+    await expect(crashing.watch.startSession(viewer, memeId)).rejects.toBeInstanceOf(SimulatedCrash)
+    armed = false
+    const rows = await sql<{ sessions: number; holds: number }>`
+      select (select count(*)::int from watch_sessions where user_id = ${viewer}) as sessions,
+             (select count(*)::int from holds where account_id = ${userAccountId(viewer)}) as holds`.execute(
+      db.kysely,
+    )
+    expect(rows.rows[0]).toEqual({ sessions: 0, holds: 0 })
+    expect(await crashing.ctx.available(userAccountId(viewer))).toBe(1000)
   })
 
   it('a process that dies mid-session: the hold expires, the charged seconds stay charged, the session ends interrupted', async () => {

@@ -13,6 +13,7 @@ import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler'
 import type { RawData } from 'ws'
 import {
   ClientEnvelope,
+  MessageType,
   PingBody,
   WS_CLOSE,
   WS_ERROR_CODES,
@@ -36,8 +37,12 @@ export class WsError extends Error {
   }
 }
 
-/** Resolves to the reply's data (undefined becomes null); sent only when the message had an id. */
-export type WsHandler<Body> = (context: WsContext, body: Body) => Promise<unknown>
+/**
+ * Answers with the reply's data (undefined becomes null), sent only when the message had an id.
+ * A handler that can answer at once returns the data itself: the reply then goes out in the same
+ * turn, without a promise (watch.confirm, the gateway's busiest message, is one).
+ */
+export type WsHandler<Body> = (context: WsContext, body: Body) => unknown
 
 interface Route {
   check: TypeCheck<TSchema>
@@ -111,27 +116,48 @@ export class MessageRouter {
     } else if (connection.inFlight >= this.options.maxInFlight) {
       this.refuse(connection, id, 'WS_BUSY', 'busy')
     } else {
-      void this.run(connection, id, type, route.handler, body as never)
+      this.run(connection, id, type, route.handler, body as never)
     }
   }
 
-  private async run(
+  private run(
     connection: Connection,
     id: number | undefined,
     type: string,
     handler: WsHandler<never>,
     body: never,
-  ): Promise<void> {
-    connection.inFlight += 1
+  ): void {
+    let answer: unknown
     try {
-      const data = await handler(connection.context, body)
-      if (id !== undefined) connection.send({ type: 'reply', id, ok: true, data: data ?? null })
+      answer = handler(connection.context, body)
     } catch (error) {
-      const answer = this.answerFor(error, connection, type)
-      connection.sendError(id, answer.code, answer.message)
-    } finally {
-      connection.inFlight -= 1
+      this.fail(connection, id, type, error)
+      return
     }
+    if (!isPromise(answer)) {
+      this.reply(connection, id, answer)
+      return
+    }
+    connection.inFlight += 1
+    answer.then(
+      (data) => {
+        connection.inFlight -= 1
+        this.reply(connection, id, data)
+      },
+      (error: unknown) => {
+        connection.inFlight -= 1
+        this.fail(connection, id, type, error)
+      },
+    )
+  }
+
+  private reply(connection: Connection, id: number | undefined, data: unknown): void {
+    if (id !== undefined) connection.send({ type: 'reply', id, ok: true, data: data ?? null })
+  }
+
+  private fail(connection: Connection, id: number | undefined, type: string, error: unknown): void {
+    const answer = this.answerFor(error, connection, type)
+    connection.sendError(id, answer.code, answer.message)
   }
 
   private answerFor(
@@ -173,15 +199,35 @@ function readMessage(raw: RawData, isBinary: boolean): ReadMessage {
     return { id: undefined, problem: 'The message must be a JSON object.' }
   }
   const { id, type, ...body } = value as Record<string, unknown>
-  const idField = id === undefined ? {} : { id }
-  const validId = ENVELOPE.Check({ ...idField, type: 'x' }) ? (id as number | undefined) : undefined
-  if (!ENVELOPE.Check({ ...idField, type })) {
+  // The envelope's rules (contracts/ws.ts ClientEnvelope), checked by hand: this runs for every
+  // frame, and the compiled schema would need the fields copied into a new object twice.
+  const validId = isRequestId(id) ? id : undefined
+  if ((id !== undefined && validId === undefined) || !isMessageType(type)) {
     return {
       id: validId,
       problem: 'The message needs a "type" (and an "id", if any, that is a whole number).',
     }
   }
-  return { id: validId, envelope: { type: type as string, body } }
+  return { id: validId, envelope: { type, body } }
+}
+
+function isRequestId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0
+}
+
+const MESSAGE_TYPE_PATTERN = new RegExp(MessageType.pattern as string)
+
+function isMessageType(type: unknown): type is string {
+  return (
+    typeof type === 'string' &&
+    type.length >= (MessageType.minLength as number) &&
+    type.length <= (MessageType.maxLength as number) &&
+    MESSAGE_TYPE_PATTERN.test(type)
+  )
+}
+
+function isPromise(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
 }
 
 function rawText(raw: RawData): string {

@@ -1,7 +1,8 @@
 /**
  * What the gateway counts. The totals are always kept (the gateway's stats() returns them, for
  * tests and diagnostics); with a prom-client Registry the same counts are also exported, next
- * to gauges read from the live connections on each scrape.
+ * to gauges read from the live connections on each scrape. Messages in and out, counted for
+ * every frame, are plain increments here and reach prom-client only when it is scraped.
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
 
@@ -29,8 +30,6 @@ export interface GatewayGauges {
 }
 
 interface PromMetrics {
-  messagesIn: Counter
-  messagesOut: Counter<'type'>
   coalesced: Counter
   dropped: Counter<'reason'>
   closed: Counter<'reason'>
@@ -45,10 +44,11 @@ export class GatewayMeter {
     messagesDropped: 0,
     connectionsClosedByServer: 0,
   }
+  readonly sentByKind: Record<SentKind, number> = { hello: 0, event: 0, reply: 0, error: 0, pong: 0 }
   private readonly prom: PromMetrics | undefined
 
   constructor(registry: Registry | undefined, gauges: () => GatewayGauges) {
-    if (registry) this.prom = registerMetrics(registry, gauges)
+    if (registry) this.prom = registerMetrics(registry, gauges, this)
   }
 
   opened(): void {
@@ -57,12 +57,11 @@ export class GatewayMeter {
 
   received(): void {
     this.totals.messagesIn += 1
-    this.prom?.messagesIn.inc()
   }
 
   sent(kind: SentKind): void {
     this.totals.messagesOut += 1
-    this.prom?.messagesOut.inc({ type: kind })
+    this.sentByKind[kind] += 1
   }
 
   coalesced(): void {
@@ -81,7 +80,7 @@ export class GatewayMeter {
   }
 }
 
-function registerMetrics(registry: Registry, gauges: () => GatewayGauges): PromMetrics {
+function registerMetrics(registry: Registry, gauges: () => GatewayGauges, meter: GatewayMeter): PromMetrics {
   const gauge = (name: string, help: string, read: (g: GatewayGauges) => number) =>
     new Gauge({
       name,
@@ -94,18 +93,28 @@ function registerMetrics(registry: Registry, gauges: () => GatewayGauges): PromM
   gauge('ws_connections', 'Open WebSocket connections on this node.', (g) => g.connections)
   gauge('ws_buffered_bytes', 'Bytes written to WebSockets and not yet sent.', (g) => g.bufferedBytes)
   gauge('ws_queued_bytes', 'Bytes of latest events waiting for slow WebSocket clients.', (g) => g.queuedBytes)
+  new Counter({
+    name: 'ws_messages_received_total',
+    help: 'WebSocket messages received from clients.',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(meter.totals.messagesIn)
+    },
+  })
+  new Counter({
+    name: 'ws_messages_sent_total',
+    help: 'WebSocket messages sent to clients, by message type.',
+    labelNames: ['type'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [type, count] of Object.entries(meter.sentByKind)) {
+        if (count > 0) this.inc({ type }, count)
+      }
+    },
+  })
   return {
-    messagesIn: new Counter({
-      name: 'ws_messages_received_total',
-      help: 'WebSocket messages received from clients.',
-      registers: [registry],
-    }),
-    messagesOut: new Counter({
-      name: 'ws_messages_sent_total',
-      help: 'WebSocket messages sent to clients, by message type.',
-      labelNames: ['type'],
-      registers: [registry],
-    }),
     coalesced: new Counter({
       name: 'ws_events_coalesced_total',
       help: 'Events a slow client was not sent because a newer one replaced them.',

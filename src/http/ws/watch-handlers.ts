@@ -29,7 +29,8 @@ export function registerWatchHandlers(gateway: Gateway, watch: WatchService): vo
     return reply
   })
 
-  gateway.handle(WATCH_MESSAGES.confirm, WatchSessionBody, async (context, body) =>
+  // Answered in the same turn (no promise): every viewer sends one each second.
+  gateway.handle(WATCH_MESSAGES.confirm, WatchSessionBody, (context, body) =>
     watch.confirm(signedIn(context), body.sessionId),
   )
 

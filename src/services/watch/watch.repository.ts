@@ -51,24 +51,32 @@ export class WatchRepository {
     return new Map(rows.map((r) => [r.id, r.owner_user_id]))
   }
 
-  async isFrozen(userId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('users')
-      .select('frozen_at')
-      .where('id', '=', userId)
-      .executeTakeFirst()
-    return row?.frozen_at != null
+  /**
+   * Whether the user is frozen and what their account can spend, in one query: what watch.start
+   * needs to know of the viewer. An account not opened yet has nothing to spend.
+   */
+  async viewer(userId: string, accountId: string): Promise<{ frozen: boolean; availableSats: number }> {
+    const row = (
+      await sql<{ frozen: boolean; available: string | number | null }>`
+        select u.frozen_at is not null as frozen, a.balance_sats - a.held_sats as available
+        from users u left join accounts a on a.id = ${accountId}
+        where u.id = ${userId}`.execute(this.db)
+    ).rows[0]
+    return { frozen: row?.frozen ?? false, availableSats: Number(row?.available ?? 0) }
   }
 
-  async insert(session: {
-    id: string
-    userId: string
-    memeId: string
-    holdId: string
-    rateSats: number
-    startedAt: Date
-  }): Promise<void> {
-    await this.db
+  async insert(
+    session: {
+      id: string
+      userId: string
+      memeId: string
+      holdId: string
+      rateSats: number
+      startedAt: Date
+    },
+    executor: Trx | Kysely<Database> = this.db,
+  ): Promise<void> {
+    await executor
       .insertInto('watch_sessions')
       .values({
         id: session.id,

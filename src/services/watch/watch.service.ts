@@ -49,6 +49,13 @@ import type { SessionProgress, WatchableMeme, WatchRepository } from './watch.re
 const HOLD_GRACE_SECONDS = 60
 /** Postings per database transaction. */
 const FLUSH_BATCH = 2_000
+/** watch.start calls using the database at once; the rest wait in line (see startSession). */
+const DEFAULT_MAX_CONCURRENT_STARTS = 4
+/** Starts waiting in line at most; beyond, a start is refused at once with SERVICE_UNAVAILABLE. */
+const DEFAULT_MAX_QUEUED_STARTS = 2_000
+/** How long a watchable meme and its signed links are reused by further starts. */
+const DEFAULT_MEME_CACHE_MS = 2_000
+const MEME_CACHE_ENTRIES = 1_000
 
 /** A flush picked a round that was settled before its charge committed. */
 class RoundSettledError extends Error {
@@ -79,6 +86,12 @@ export interface WatchServiceOptions {
   qualifySeconds?: number
   maxSessionsPerUser?: number
   confirmTimeoutMs?: number
+  /** watch.start calls using the database at once (4); keep it under the pool's size. */
+  maxConcurrentStarts?: number
+  /** Starts that may wait for a turn (2,000); more are refused with SERVICE_UNAVAILABLE. */
+  maxQueuedStarts?: number
+  /** How long a meme found watchable is taken as such without asking again (2,000 ms; 0: always ask). */
+  memeCacheMs?: number
   logger?: AppLogger
   now?: () => number
   /** A session's end, for the viewer's channel. */
@@ -131,9 +144,21 @@ export class WatchService {
   private wake: AbortController | undefined
   private flushes = 0
   private lastFlushMs = 0
+  private starting = 0
+  private readonly startQueue: Array<() => void> = []
+  private readonly maxConcurrentStarts: number
+  private readonly maxQueuedStarts: number
+  private readonly memeCache = new Map<
+    string,
+    { value: { meme: WatchableMeme; media: SignedMedia }; untilMs: number }
+  >()
+  private readonly memeCacheMs: number
 
   constructor(private readonly options: WatchServiceOptions) {
     this.now = options.now ?? Date.now
+    this.maxConcurrentStarts = options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS
+    this.maxQueuedStarts = options.maxQueuedStarts ?? DEFAULT_MAX_QUEUED_STARTS
+    this.memeCacheMs = options.memeCacheMs ?? DEFAULT_MEME_CACHE_MS
   }
 
   /** Starts the flush loop. */
@@ -165,32 +190,68 @@ export class WatchService {
   }
 
   async startSession(userId: string, memeId: string): Promise<WatchStartReply> {
-    const { repository, ledger, rateSats, holdSeconds, minBillableSeconds } = this.options
-    if (await repository.isFrozen(userId)) throw new AppError('ACCOUNT_FROZEN')
     const open = this.byUser.get(userId)
     if (open && open.size >= (this.options.maxSessionsPerUser ?? WATCH_MAX_SESSIONS_PER_USER))
       throw new AppError('WATCH_TOO_MANY_SESSIONS')
-    const meme = await repository.meme(memeId)
-    if (!meme) throw new AppError('NOT_FOUND', { message: 'There is no meme with this id.' })
-    if (meme.state !== 'assigned') throw new AppError('MEME_NOT_WATCHABLE')
-    const media = await this.options.signMedia(meme.id)
-    if (!media) throw new AppError('MEME_NOT_WATCHABLE')
+    // Starts wait their turn for the database: a crowd arriving at once must not take every
+    // connection from the flush, which bills everyone already watching.
+    if (this.starting >= this.maxConcurrentStarts && this.startQueue.length >= this.maxQueuedStarts) {
+      throw new AppError('SERVICE_UNAVAILABLE', {
+        message: 'Too many viewers are starting at once; try again shortly.',
+      })
+    }
+    await this.startTurn()
+    try {
+      return await this.openSession(userId, memeId)
+    } finally {
+      this.endTurn()
+    }
+  }
 
+  private startTurn(): Promise<void> {
+    if (this.starting < this.maxConcurrentStarts) {
+      this.starting++
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => this.startQueue.push(resolve))
+  }
+
+  private endTurn(): void {
+    const next = this.startQueue.shift()
+    // The turn passes straight to the next in line, so `starting` stays as it is.
+    if (next) next()
+    else this.starting--
+  }
+
+  private async openSession(userId: string, memeId: string): Promise<WatchStartReply> {
+    const { repository, ledger, rateSats, holdSeconds, minBillableSeconds } = this.options
     const accountId = userAccountId(userId)
-    const available = (await repository.balances([accountId])).get(accountId)?.available ?? 0
+    // Both asked at once; a frozen account is refused first, whatever the meme.
+    const [viewerRead, watchableRead] = await Promise.allSettled([
+      repository.viewer(userId, accountId),
+      this.watchable(memeId),
+    ])
+    const viewer = settledValue(viewerRead)
+    if (viewer.frozen) throw new AppError('ACCOUNT_FROZEN')
+    const { meme, media } = settledValue(watchableRead)
+    const available = viewer.availableSats
     const holdSats = Math.min(holdSeconds * rateSats, available)
     if (holdSats < minBillableSeconds * rateSats) throw new AppError('INSUFFICIENT_FUNDS')
     const id = randomBytes(12).toString('base64url')
     const holdId = `watch:${id}`
     const nowMs = this.now()
-    const held = await ledger.createHold({
-      id: holdId,
-      accountId,
-      amountSats: holdSats,
-      expiresAt: this.holdExpiry(nowMs, holdSats / rateSats),
-    })
+    // The hold and the session's row in one transaction: a session is never recorded without
+    // its hold, nor a hold without the session that explains it.
+    const held = await ledger.createHold(
+      {
+        id: holdId,
+        accountId,
+        amountSats: holdSats,
+        expiresAt: this.holdExpiry(nowMs, holdSats / rateSats),
+      },
+      (trx) => repository.insert({ id, userId, memeId, holdId, rateSats, startedAt: new Date(nowMs) }, trx),
+    )
     if (held !== 'ok') throw new AppError('INSUFFICIENT_FUNDS')
-    await repository.insert({ id, userId, memeId, holdId, rateSats, startedAt: new Date(nowMs) })
     const session: LiveSession = {
       id,
       userId,
@@ -281,6 +342,28 @@ export class WatchService {
 
   private kick(): void {
     this.wake?.abort()
+  }
+
+  /**
+   * A meme that can be watched now, with signed links to its animation. Viewers arriving
+   * together ask for the same few memes, so the answer is kept for MEME_CACHE_MS (the links
+   * last minutes; a meme taken off the round stops starting sessions within that time).
+   */
+  private async watchable(memeId: string): Promise<{ meme: WatchableMeme; media: SignedMedia }> {
+    const nowMs = this.now()
+    const cached = this.memeCache.get(memeId)
+    if (cached && cached.untilMs > nowMs) return cached.value
+    const meme = await this.options.repository.meme(memeId)
+    if (!meme) throw new AppError('NOT_FOUND', { message: 'There is no meme with this id.' })
+    if (meme.state !== 'assigned') throw new AppError('MEME_NOT_WATCHABLE')
+    const media = await this.options.signMedia(meme.id)
+    if (!media) throw new AppError('MEME_NOT_WATCHABLE')
+    const value = { meme, media }
+    if (this.memeCacheMs > 0) {
+      if (this.memeCache.size >= MEME_CACHE_ENTRIES) this.memeCache.clear()
+      this.memeCache.set(memeId, { value, untilMs: nowMs + this.memeCacheMs })
+    }
+    return value
   }
 
   private confirmTimeoutMs(): number {
@@ -562,4 +645,9 @@ export class WatchService {
       this.options.onBalance?.(userId, { balanceSats: balance.balance, availableSats: balance.available })
     }
   }
+}
+
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason
+  return result.value
 }
