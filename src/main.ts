@@ -11,11 +11,11 @@
  * SIGINT/SIGTERM stop it gracefully: in-flight requests finish, then the database closes.
  */
 import { Registry } from 'prom-client'
-import { InProcessBus } from './adapters/bus/bus.ts'
 import { devnetControlRoutes } from './adapters/chain/devnet/control-routes.ts'
 import { DEVNET_WOC_PREFIX, devnetWocRoutes } from './adapters/chain/devnet/http.ts'
 import type { Db } from './adapters/db/database.ts'
 import { migrateToLatest, openDatabase } from './adapters/db/database.ts'
+import { openSharedState, type SharedState } from './adapters/redis/shared-state.ts'
 import { startAnchoring } from './anchoring.ts'
 import {
   describeDatabase,
@@ -63,6 +63,8 @@ interface Running {
   leader: LeaderElector
   stopContent: () => Promise<void>
   stopDemo: () => Promise<void>
+  /** The bus, rate limits and cache: in process, or Redis connections to close (REDIS_URL). */
+  shared: SharedState
   rounds: Rounds
   app?: App
   keepAlive?: NodeJS.Timeout
@@ -86,7 +88,8 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger: logger.child({ component: 'leader' }),
     registry,
   })
-  const bus = new InProcessBus()
+  const shared = openSharedState({ redisUrl: config.redisUrl, logger, registry })
+  const bus = shared.bus
   const chain = await openChain(config, logger)
   const syncLog = logger.child({ component: 'block-sync' })
   const sync = new BlockSync({
@@ -177,6 +180,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   })
   // Releases the holds of offers that a crash left closed.
   await market.init()
+  shared.cacheCurrentRound(rounds.queries)
   chain.start()
   leader.duty('block-sync', () => {
     sync.start()
@@ -197,6 +201,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       leader,
       stopContent: content.stop,
       stopDemo: demo.stop,
+      shared,
       rounds,
       keepAlive: setInterval(() => {}, WORKER_KEEP_ALIVE_INTERVAL_MS),
     }
@@ -207,6 +212,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     version,
     logger,
     metricsRegistry: registry,
+    rateLimitStore: shared.rateLimitStore,
     trustProxy: config.trustProxy ?? false,
     // Only the leader syncs blocks, so only its chain check means anything.
     readiness: [leaderOnly(leader, chainReadiness(sync))],
@@ -227,6 +233,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
       ...anchorRoutes,
     ],
   })
+  for (const check of shared.readiness) app.readiness.register(check)
   // The devnet also answers WhatsOnChain's REST API, outside /api/v1, so that any WoC client
   // (ours included) can be pointed at it.
   if (chain.devnet) await app.register(devnetWocRoutes(chain.devnet), { prefix: DEVNET_WOC_PREFIX })
@@ -240,6 +247,7 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     leader,
     stopContent: content.stop,
     stopDemo: demo.stop,
+    shared,
     rounds,
     app,
   }
@@ -272,6 +280,7 @@ function stopOnSignals(running: Running, logger: AppLogger): void {
       await running.stopDemo()
       await running.stopContent()
       await running.chain.close()
+      await running.shared.close()
       if (running.leaderDb !== running.db) await running.leaderDb.close()
       await running.db.close()
       logger.info('stopped')

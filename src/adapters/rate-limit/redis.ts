@@ -106,7 +106,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       this.outages_ += 1
       this.fallbacksCounter?.inc()
       this.log?.warn(
-        { err: error, connection: this.connection.status().state },
+        { err: error, redisState: this.connection.status().state },
         'redis unreachable: rate limits are counted per node until it is back',
       )
     }
