@@ -19,7 +19,7 @@
  * does not. A promoted node adds no step to its path. Hashes are lowercase hex of the SHA-256
  * output as computed (no byte reversal, unlike Bitcoin's txids).
  */
-import { Hash, Utils } from '@bsv/sdk'
+import { createHash } from 'node:crypto'
 import { assert } from './money.ts'
 
 export const RECORD_FORMAT_VERSION = 1
@@ -72,16 +72,21 @@ export function canonicalRecord(record: TransferRecord): string {
   })
 }
 
-function sha256Hex(bytes: number[]): string {
-  return Utils.toHex(Hash.sha256(bytes))
-}
+// Node's native SHA-256: a period's tree hashes every transfer of the period, on the event loop
+// that also answers viewers, so a JavaScript hash would stall it for the length of a block's tree.
+const LEAF_PREFIX_BYTES = Buffer.from([LEAF_PREFIX])
+const NODE_PREFIX_BYTES = Buffer.from([NODE_PREFIX])
 
 export function leafHash(record: TransferRecord): string {
-  return sha256Hex([LEAF_PREFIX, ...Utils.toArray(canonicalRecord(record), 'utf8')])
+  return createHash('sha256').update(LEAF_PREFIX_BYTES).update(canonicalRecord(record), 'utf8').digest('hex')
 }
 
 export function nodeHash(left: string, right: string): string {
-  return sha256Hex([NODE_PREFIX, ...Utils.toArray(left, 'hex'), ...Utils.toArray(right, 'hex')])
+  return createHash('sha256')
+    .update(NODE_PREFIX_BYTES)
+    .update(Buffer.from(left, 'hex'))
+    .update(Buffer.from(right, 'hex'))
+    .digest('hex')
 }
 
 function nextLevel(level: readonly string[]): string[] {
