@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config'
  *   medium  real database: PGlite by default, PostgreSQL when DATABASE_URL is set
  *   api     the HTTP app end to end through app.inject
  *   browser Chromium against a running server (needs /usr/bin/chromium)
+ *   cluster `npm run cluster` for real: several processes on PostgreSQL and Redis (skipped
+ *           unless DATABASE_URL and REDIS_URL are set)
  */
 export default defineConfig({
   test: {
@@ -30,6 +32,15 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

@@ -14,6 +14,12 @@ import { ERROR_RESPONSES } from '../openapi.ts'
 /** Probe answers must never be cached by a proxy: a stale "ready" is worse than none. */
 const NO_STORE = 'no-store'
 
+/**
+ * Probes are polled every second or so by each load balancer (the cluster's front too), so
+ * their requests are not logged at info; a failing readiness check still logs its warning.
+ */
+const PROBE_LOG_LEVEL = 'warn'
+
 const HealthResponse = Type.Object({ status: Type.Literal('ok') })
 
 /** A 503 from /ready is both a readiness report and a standard error body. */
@@ -23,6 +29,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     {
+      logLevel: PROBE_LOG_LEVEL,
       schema: {
         tags: ['system'],
         summary: 'Liveness: the process is up and serving HTTP.',
@@ -38,6 +45,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/ready',
     {
+      logLevel: PROBE_LOG_LEVEL,
       schema: {
         tags: ['system'],
         summary: 'Readiness: the database and registered dependencies answer.',
