@@ -8,7 +8,8 @@
  *  - when the leader's pool is killed, another is elected within lease + renewal (under 10 s)
  *    with a higher token, and the dead one has stopped its duties;
  *  - a paused old leader (its stale token still in memory) is refused with NOT_LEADER, and a
- *    settlement fenced by that token writes nothing while the current leader's settles.
+ *    settlement fenced by that token writes nothing while the current leader's settles;
+ *  - a leader that stops gracefully gives the lease up: another leads within one renewal.
  * PGlite (always): the single embedded elector leads, runs its duties, and gives the lease up
  * on stop, so the next start is a new term. Settings: defaults, and a renewal that does not fit
  * in the lease is refused.
@@ -213,6 +214,22 @@ describe.skipIf(!TEST_DATABASE_URL)('leader election on PostgreSQL: three nodes'
     expect(await ctx.balance(roundPoolAccountId(h))).toBe(0)
     expect(await ctx.balance(roundPoolAccountId(h + 1))).toBe(7_000)
     expect(await ctx.ledger.sumOfBalances()).toBe(0)
+  })
+
+  it('hands over within one renewal when the leader stops gracefully', async () => {
+    const leader = nodes.find((n) => n.elector.isLeader)!
+    const token = leader.elector.token()!
+    const stoppedAt = performance.now()
+    await leader.elector.stop()
+    expect(leader.duties.at(-1)).toBe(`stop:${token}`)
+    let next: Node | undefined
+    while (!next && performance.now() - stoppedAt < TAKEOVER_LIMIT_MS) {
+      await watchLeaders(nodes, SAMPLE_MS)
+      next = nodes.find((n) => n.elector.isLeader)
+    }
+    // The lease was given up, not left to expire.
+    expect(performance.now() - stoppedAt).toBeLessThan(DEFAULT_RENEW_MS + 1_000)
+    expect(next!.elector.token()).toBe(token + 1)
   })
 })
 
