@@ -145,7 +145,8 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'REDIS_URL',
     default: '(unset: in-process)',
-    description: 'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379.',
+    description:
+      'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379; while it is down the node runs degraded (/ready says so).',
   },
   {
     name: 'CHAIN',
@@ -414,6 +415,20 @@ function readLeader(r: Reader, nodeName: string | undefined): Config['leader'] {
   return { nodeId, leaseMs, renewMs }
 }
 
+/** A Redis address: redis:// or rediss:// (TLS), a host, an optional port and database number. */
+const REDIS_DATABASE_PATH_PATTERN = /^(\/\d{1,5})?\/?$/
+
+function readRedisUrl(r: Reader): string | undefined {
+  const url = r.url('REDIS_URL', ['redis:', 'rediss:'])
+  if (url === undefined || !URL.canParse(url)) return url
+  const parsed = new URL(url)
+  if (parsed.hostname === '' || !REDIS_DATABASE_PATH_PATTERN.test(parsed.pathname)) {
+    // As in Reader.url, the value is not repeated: it may hold a password.
+    r.problems.push('REDIS_URL must look like redis://[user:password@]host[:port][/database number]')
+  }
+  return url
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner)
@@ -454,7 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
     ]),
     dataDir,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl: readRedisUrl(r),
     chain,
     devnetUrl: readDevnetUrl(r, chain),
     nodeName: readNodeName(r),
