@@ -25,6 +25,10 @@
  * An open offer's price is held from the buyer's balance (it shows as held, not available) until
  * it is accepted, withdrawn, or void because the meme was sold to someone else.
  *
+ * Live changes: the WebSocket channel `market` (contracts/ws.ts WS_CHANNELS.market, public) carries a
+ * MarketUpdate whenever a meme is listed, its listing cancelled, it is sold (bought or an offer
+ * accepted), or an offer on it is made or withdrawn; pages refetch what they show of that meme.
+ *
  * Request bodies take prices as plain numbers so that a fraction, a negative or a huge value gets
  * its own code (PRICE_INVALID) rather than a generic validation error.
  */
@@ -249,3 +253,13 @@ export type MyOffer = Static<typeof MyOffer>
 
 export const MyOffersResponse = Type.Object({ offers: Type.Array(MyOffer, { description: 'Newest first.' }) })
 export type MyOffersResponse = Static<typeof MyOffersResponse>
+
+export const MarketUpdateKind = Type.Union(
+  [Type.Literal('listed'), Type.Literal('cancelled'), Type.Literal('sold'), Type.Literal('offer')],
+  { description: 'sold: bought through a listing or an offer accepted; offer: one made or withdrawn.' },
+)
+export type MarketUpdateKind = Static<typeof MarketUpdateKind>
+
+/** An event of the `market` channel: this meme's listing, offers or owner changed. */
+export const MarketUpdate = Type.Object({ memeId: Type.String(), kind: MarketUpdateKind })
+export type MarketUpdate = Static<typeof MarketUpdate>

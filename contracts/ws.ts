@@ -38,6 +38,8 @@ export const WS_CHANNELS = {
   blocks: 'blocks',
   /** The processing queue, for admins. */
   adminContent: 'admin:content',
+  /** Listings, offers and sales as they happen (contracts/market.ts MarketUpdate). */
+  market: 'market',
 } as const
 
 /** The private channel of one user: balance, earnings, notifications, transaction status. */

@@ -29,6 +29,10 @@
  * else is left to a reviewer. Only admins upload, so no one but an admin could name a demo
  * creator on an upload.
  *
+ * For sale: with a market (`DemoDeps.market`), the demo creators also list a few of their memes
+ * once they are in a round, so that a newcomer has something to buy (src/demo/listings.ts). A
+ * sale (the bus topic market.updated) makes the demo look again, to list the next one.
+ *
  * Restart-safe and idempotent: everything is read back from the database (a demo meme is known
  * by its title among the demo creators' memes), so a restart resumes the drip and the uploads
  * where they were, and adds nothing twice (the same picture is the same bytes, refused as an
@@ -45,9 +49,11 @@ import type { Db } from './adapters/db/database.ts'
 import type { MemeState } from './adapters/db/schema.ts'
 import type { Config } from './config.ts'
 import type { Content } from './content.ts'
+import { listDemoMemes } from './demo/listings.ts'
 import { DEMO_MEME_IDEAS, demoPicture } from './demo/pictures.ts'
 import type { AppLogger } from './logger.ts'
 import { UsersRepository } from './services/auth/users.repository.ts'
+import type { MarketService } from './services/market/market.service.ts'
 
 /** The demo creators' user ids; their memes are the demo memes. */
 export const DEMO_CREATOR_IDS = ['demo-creator-1', 'demo-creator-2', 'demo-creator-3'] as const
@@ -72,6 +78,8 @@ export interface DemoDeps {
   db: Db
   bus: Bus
   content: Pick<Content, 'service' | 'memes'>
+  /** Where the demo creators list a few memes for sale; without it they list nothing. */
+  market?: Pick<MarketService, 'list'>
   logger: AppLogger
   now?: () => Date
 }
@@ -90,6 +98,7 @@ interface DemoMemeRow {
   id: string
   title: string
   state: MemeState
+  owner_user_id: string
 }
 
 export async function seedDemo(deps: DemoDeps): Promise<Demo> {
@@ -105,7 +114,7 @@ export async function seedDemo(deps: DemoDeps): Promise<Demo> {
   const demoMemes = (): Promise<DemoMemeRow[]> =>
     db.kysely
       .selectFrom('memes')
-      .select(['id', 'title', 'state'])
+      .select(['id', 'title', 'state', 'owner_user_id'])
       .where('creator_user_id', 'in', [...DEMO_CREATOR_IDS])
       .orderBy('created_at')
       .orderBy('id')
@@ -257,6 +266,17 @@ export async function seedDemo(deps: DemoDeps): Promise<Demo> {
       else if (onTheWay + waiting.length < buffer) startUpload(next)
     }
 
+    if (deps.market && !stopping) {
+      const listed = await listDemoMemes(memes, {
+        db,
+        market: deps.market,
+        minimumPriceSats: config.money.marketMinPriceSats,
+        creatorIds: DEMO_CREATOR_IDS,
+      })
+      for (const { memeId, priceSats } of listed)
+        log.info({ memeId, priceSats }, `demo: meme ${memeId} listed for ${priceSats} sats`)
+    }
+
     if (uploadsOver && onTheWay === 0 && waiting.length === 0 && approvedHere > 0 && !throughLogged) {
       throughLogged = true
       log.info({ memes: memes.length }, 'demo: every demo meme is through review')
@@ -312,6 +332,10 @@ export async function seedDemo(deps: DemoDeps): Promise<Demo> {
     }),
     bus.subscribe('round.updated', ({ height }) => {
       if (blockWaiting && height !== null && height >= blockWaiting.height) kick()
+    }),
+    bus.subscribe('market.updated', ({ kind }) => {
+      // A sale may have taken one of the demo's listings: the next demo meme takes its place.
+      if (kind === 'sold' && deps.market) kick()
     }),
   ]
 

@@ -162,8 +162,6 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     leader,
   })
   const content = await startContent({ config, db, bus, keys, logger })
-  const demo = await seedDemo({ config, db, bus, content, logger })
-  const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry, leader })
   const marketMoney = {
     feeBps: config.money.platformFeeBps,
     minimumPriceSats: config.money.marketMinPriceSats,
@@ -177,9 +175,13 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger: logger.child({ component: 'market' }),
     onBalance: (userId, balance) =>
       bus.publish('user.event', { userId, event: { kind: 'balance', ...balance } }),
+    onUpdate: (update) => bus.publish('market.updated', update),
   })
   // Releases the holds of offers that a crash left closed.
   await market.init()
+  // The demo lists some of its memes through the market, so the market starts before it.
+  const demo = await seedDemo({ config, db, bus, content, market, logger })
+  const rounds = await startRounds({ config, db, bus, ledger, content, logger, registry, leader })
   shared.cacheCurrentRound(rounds.queries)
   chain.start()
   leader.duty('block-sync', () => {

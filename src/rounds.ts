@@ -7,6 +7,7 @@
  *   blocks         each new tip
  *   user:<id>      that user's balance, notifications and watch-session ends
  *   admin:content  the processing queue's progress, for admins
+ *   market         listings, offers and sales as they happen (src/services/market/market-channel.ts)
  *
  * Everything a channel carries crosses the bus first (round.updated, user.event, chain.block,
  * content.meme), so a fleet's nodes can each feed their own clients (ARCHITECTURE "Scale-out").
@@ -33,6 +34,7 @@ import type { Ledger } from './ledger/ledger.ts'
 import type { AppLogger } from './logger.ts'
 import type { AuthService } from './services/auth/auth.service.ts'
 import type { LeaderElector } from './services/leader/leader.ts'
+import { attachMarketChannel } from './services/market/market-channel.ts'
 import { NotificationsRepository, NotificationsService } from './services/rounds/notifications.ts'
 import { RoundEngine, roundParamsFrom } from './services/rounds/round-engine.ts'
 import { RoundQueries } from './services/rounds/round-queries.ts'
@@ -233,6 +235,7 @@ export async function startRounds(deps: {
       })
       g.channel(WS_CHANNELS.adminContent, { authorize: allowAdmins })
       registerWatchHandlers(g, watch)
+      unsubscribers.push(attachMarketChannel(g, bus))
 
       unsubscribers.push(
         g.connectBus(bus, 'chain.block', (block) => ({

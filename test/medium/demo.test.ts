@@ -8,6 +8,9 @@
  * taking the queue into it) is played by `openRound`, a moment after the block, as it happens.
  * A restart resumes the drip and adds nothing twice; a larger DEMO_MEMES tops up the memes
  * waiting in review as they drain, up to DEMO_MEMES; with DEMO=off nothing happens at all.
+ * With a market (a real MarketService and ledger), the demo creators list DEMO_FOR_SALE of their
+ * memes in rounds at 1,000 to 5,000 sats, nothing twice across restarts, and list the next one
+ * when a newcomer buys one.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -19,8 +22,11 @@ import { InProcessBus } from '../../src/adapters/bus/bus.ts'
 import { MediaStore } from '../../src/adapters/media/media-store.ts'
 import { JobQueue } from '../../src/adapters/queue/job-queue.ts'
 import { loadConfig } from '../../src/config.ts'
+import { DEMO_FOR_SALE } from '../../src/demo/listings.ts'
 import { DEMO_MEME_IDEAS } from '../../src/demo/pictures.ts'
 import { DEMO_CREATOR_IDS, seedDemo } from '../../src/demo.ts'
+import { userAccountId } from '../../src/ledger/accounts.ts'
+import { Ledger } from '../../src/ledger/ledger.ts'
 import { createLogger } from '../../src/logger.ts'
 import { UsersRepository } from '../../src/services/auth/users.repository.ts'
 import { ContentService } from '../../src/services/content/content.service.ts'
@@ -29,10 +35,14 @@ import { DEFAULT_TRANSFORM_SETTINGS } from '../../src/services/content/engine/tr
 import { MemesRepository } from '../../src/services/content/memes.repository.ts'
 import { TransformWorker } from '../../src/services/content/transform-worker.ts'
 import { scenePng } from '../../src/services/content/validation/test-images.ts'
+import { MarketRepository } from '../../src/services/market/market.repository.ts'
+import { MarketService } from '../../src/services/market/market.service.ts'
+import { MarketQueries } from '../../src/services/market/market-queries.ts'
 import { roundParamsFrom } from '../../src/services/rounds/round-engine.ts'
 import { RoundsRepository } from '../../src/services/rounds/rounds.repository.ts'
 import { newKey } from '../support/auth.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
+import { FUNDING_ACCOUNT, uid } from '../support/ledger.ts'
 
 let dataDir: string
 let db: TestDb
@@ -332,5 +342,83 @@ describe('the demo', () => {
       expect((await roundTitles(height)).length).toBeLessThanOrEqual(2)
     expect(logLines.map((line) => line.msg)).toContain('demo: every demo meme is through review')
     expect((await content.memes.byId(realId))?.state).toBe('in_review')
+  })
+
+  it('lists a few demo memes in rounds through the market, nothing twice, and the next one after a sale', async () => {
+    const ledger = new Ledger(db.kysely)
+    await ledger.init()
+    await ledger.ensureAccounts([{ id: FUNDING_ACCOUNT, kind: 'clearing', allowNegative: true }])
+    const money = { feeBps: 200, minimumPriceSats: 1_000 }
+    const market = new MarketService({
+      ...money,
+      repository: new MarketRepository(db.kysely),
+      views: new MarketQueries(db.kysely, money),
+      ledger,
+      onUpdate: (update) => bus.publish('market.updated', update),
+    })
+    const forSale = () =>
+      db.kysely
+        .selectFrom('market_listings')
+        .select(['id', 'meme_id', 'seller_user_id', 'price_sats', 'state'])
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
+    const memes = await demoMemes()
+    expect(inState(memes, 'assigned')).toHaveLength(9)
+    expect(await forSale()).toEqual([])
+    const start = () =>
+      seedDemo({ config: config({ DEMO_MEMES: '9', DEMO_PER_ROUND: '2' }), db, bus, content, market, logger })
+
+    // The first DEMO_FOR_SALE demo memes, by their owners (their creators), at 1,000 to 5,000 sats.
+    let demo = await start()
+    const listed = await until('the demo listings', async () => {
+      const rows = await forSale()
+      return rows.length >= DEMO_FOR_SALE ? rows : undefined
+    })
+    await sleep(300)
+    expect(await forSale()).toEqual(listed)
+    expect(listed.map((l) => [l.meme_id, l.seller_user_id, l.price_sats, l.state])).toEqual(
+      memes
+        .slice(0, DEMO_FOR_SALE)
+        .map((m, i) => [m.id, m.creator_user_id, [1_000, 2_000, 3_000, 4_000, 5_000][i], 'active']),
+    )
+    await demo.stop()
+
+    // A restart lists nothing more.
+    demo = await start()
+    await sleep(500)
+    expect(await forSale()).toEqual(listed)
+
+    // A newcomer buys the 3,000 sats one: the sixth demo meme is listed in its place, at 1,000.
+    const buyer = (await new UsersRepository(db.kysely).insertAddressOnlyIfAbsent(
+      'newcomer-1',
+      newKey().toPublicKey().toAddress(),
+      new Date(),
+    ))!.id
+    await ledger.ensureAccounts([{ id: userAccountId(buyer), kind: 'user' }])
+    const funded = await ledger.transfer([
+      {
+        id: uid('fund-'),
+        debitAccountId: FUNDING_ACCOUNT,
+        creditAccountId: userAccountId(buyer),
+        amountSats: 3_000,
+        code: 'deposit',
+      },
+    ])
+    expect(funded.status).toBe('ok')
+    const bought = await market.purchase(buyer, listed[2]!.id, 'demo-buy-0001')
+    expect(bought.status).toBe('created')
+    const after = await until('the next demo listing', async () => {
+      const rows = await forSale()
+      return rows.length > DEMO_FOR_SALE ? rows : undefined
+    })
+    await sleep(300)
+    expect(after).toHaveLength(DEMO_FOR_SALE + 1)
+    expect(after.at(-1)).toMatchObject({ meme_id: memes[5]!.id, price_sats: 1_000, state: 'active' })
+    expect(after.filter((l) => l.state === 'active')).toHaveLength(DEMO_FOR_SALE)
+    // The sold meme is the newcomer's now; the demo does not list it again.
+    expect(after.filter((l) => l.meme_id === memes[2]!.id).map((l) => l.state)).toEqual(['sold'])
+    await demo.stop()
+    expect(logLines.map((line) => line.msg)).toContain(`demo: meme ${memes[5]!.id} listed for 1000 sats`)
   })
 })

@@ -7,6 +7,7 @@
  * reconciles with the database (for blocks, the blocks table) rather than trusting delivery.
  */
 import { EventEmitter } from 'node:events'
+import type { MarketUpdate } from '../../../contracts/market.ts'
 import type { UserEvent } from '../../../contracts/rounds.ts'
 import type { BlockHeader } from '../chain/source.ts'
 
@@ -19,6 +20,8 @@ export interface BusTopics {
   'round.updated': { height: number | null }
   /** An event for one user's private channel (contracts/rounds.ts UserEvent). */
   'user.event': { userId: string; event: UserEvent }
+  /** A meme was listed, its listing cancelled, it was sold, or an offer on it changed. */
+  'market.updated': MarketUpdate
 }
 
 export type Topic = keyof BusTopics

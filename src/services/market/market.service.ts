@@ -33,7 +33,13 @@
  * cancelled listing, a repeated listing ALREADY_LISTED.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import type { ListingView, MarketQuote, OfferView, TradeView } from '../../../contracts/market.ts'
+import type {
+  ListingView,
+  MarketQuote,
+  MarketUpdateKind,
+  OfferView,
+  TradeView,
+} from '../../../contracts/market.ts'
 import { assert } from '../../domain/money.ts'
 import { PLATFORM_FEES_ACCOUNT, userAccountId } from '../../ledger/accounts.ts'
 import type { Ledger, Trx } from '../../ledger/ledger.ts'
@@ -90,6 +96,8 @@ export interface MarketServiceOptions {
   logger?: { error(details: object, message: string): void }
   /** Told each user's balance after a trade, offer or withdrawal changed it (the user channel). */
   onBalance?: (userId: string, balance: { balanceSats: number; availableSats: number }) => void
+  /** Told of each change others may be looking at (main.ts: the bus topic market.updated). */
+  onUpdate?: (update: { memeId: string; kind: MarketUpdateKind }) => void
 }
 
 /** Offers a trade voided: their holds to release, and whose they were. */
@@ -250,6 +258,7 @@ export class MarketService {
       },
     )
     if (outcome !== 'created') return { status: outcome }
+    this.updated(memeId, 'listed')
     return { status: 'created', listing: await this.listingView(id) }
   }
 
@@ -259,11 +268,10 @@ export class MarketService {
     const listing = await repository.listing(listingId)
     if (!listing) return { status: 'LISTING_NOT_FOUND' }
     if (listing.sellerUserId !== userId) return { status: 'NOT_OWNER' }
-    const current =
-      listing.state === 'active'
-        ? ((await repository.cancelListing(listingId, userId, this.now())) ??
-          (await repository.listing(listingId)))
-        : listing
+    const cancelled =
+      listing.state === 'active' ? await repository.cancelListing(listingId, userId, this.now()) : undefined
+    if (cancelled) this.updated(listing.memeId, 'cancelled')
+    const current = cancelled ?? (listing.state === 'active' ? await repository.listing(listingId) : listing)
     assert(current && current.state !== 'active', `listing ${listingId} is no longer active once cancelled`)
     if (current.state !== 'cancelled') return { status: 'LISTING_NOT_ACTIVE' }
     return { status: 'ok', listing: await this.listingView(listingId) }
@@ -370,6 +378,7 @@ export class MarketService {
     if (isFailed(outcome)) return outcome
     switch (outcome) {
       case 'ok':
+        this.updated(memeId, 'offer')
         await this.announce([buyerUserId])
         return { status: 'created', offer: await this.offerView(id) }
       case 'insufficient_funds':
@@ -456,7 +465,10 @@ export class MarketService {
     // Withdrawn or void: the hold goes (again, harmlessly, if it went already).
     if (current.state !== 'accepted') await this.releaseHolds([current.holdId])
     if (current.state !== 'withdrawn') return { status: 'OFFER_NOT_OPEN' }
-    if (offer.state === 'open') await this.announce([buyerUserId])
+    if (offer.state === 'open') {
+      this.updated(offer.memeId, 'offer')
+      await this.announce([buyerUserId])
+    }
     return { status: 'ok', offer: await this.offerView(offerId) }
   }
 
@@ -482,8 +494,18 @@ export class MarketService {
 
   /** After a trade commits: the voided offers' holds go, and everyone whose money moved hears of it. */
   private async afterTrade(trade: Trade, voided: Voided): Promise<void> {
+    this.updated(trade.memeId, 'sold')
     await this.releaseHolds(voided.map((v) => v.holdId))
     await this.announce([trade.buyerUserId, trade.sellerUserId, ...voided.map((v) => v.buyerUserId)])
+  }
+
+  /** Tells whoever listens that the meme changed; a listener's failure is theirs, logged. */
+  private updated(memeId: string, kind: MarketUpdateKind): void {
+    try {
+      this.options.onUpdate?.({ memeId, kind })
+    } catch (error) {
+      this.options.logger?.error({ err: error, memeId, kind }, 'announcing a market change failed')
+    }
   }
 
   private async announce(userIds: readonly string[]): Promise<void> {

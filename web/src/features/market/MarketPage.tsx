@@ -26,6 +26,7 @@ import { filterFromSearch, SORT_OPTIONS, searchFromFilter } from './marketInput.
 import { useMarketActions } from './useMarketActions.tsx'
 import { useViewer } from './useViewer.ts'
 import './market.css'
+import { useMarketUpdates } from './useMarketUpdates.ts'
 
 function MarketRules() {
   const { data: info } = useGetInfoQuery()
@@ -57,6 +58,7 @@ function Listings() {
   const filter = filterFromSearch(search)
   const viewer = useViewer()
   const actions = useMarketActions({ linkToMeme: true })
+  useMarketUpdates()
   const { data, error, isLoading, isFetching, hasNextPage, fetchNextPage, isFetchingNextPage } =
     useGetListingsInfiniteQuery(filter, { pollingInterval: MARKET_POLL_INTERVAL_MS })
   const listings: MarketListing[] = data?.pages.flatMap((page) => page.listings) ?? []

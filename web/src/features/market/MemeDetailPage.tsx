@@ -33,6 +33,7 @@ import {
 } from './useMarketActions.tsx'
 import { useViewer, type Viewer } from './useViewer.ts'
 import './market.css'
+import { useMarketUpdates } from './useMarketUpdates.ts'
 
 function Person({ person, viewer, testId }: { person: PersonView; viewer: Viewer; testId: string }) {
   const you = viewer.state === 'signed-in' && viewer.userId === person.id
@@ -295,6 +296,7 @@ function History({ detail, viewer }: { detail: MemeDetail; viewer: Viewer }) {
 function MemeSections({ memeId }: { memeId: string }) {
   const viewer = useViewer()
   const actions = useMarketActions({ linkToMeme: false })
+  useMarketUpdates()
   const {
     data: detail,
     error,

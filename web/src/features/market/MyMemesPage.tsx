@@ -33,6 +33,7 @@ import {
 } from './useMarketActions.tsx'
 import { useViewer } from './useViewer.ts'
 import './market.css'
+import { useMarketUpdates } from './useMarketUpdates.ts'
 
 const OFFER_STATES: Record<OfferState, string> = {
   open: 'Open',
@@ -130,6 +131,7 @@ function OwnedMeme({ mine, feeBps, minimumSats, open, announce }: ActionProps & 
 }
 
 function MyMemes(props: Omit<ActionProps, 'feeBps' | 'minimumSats'>) {
+  useMarketUpdates()
   const { data, error, isLoading } = useGetMyMemesQuery(undefined, {
     pollingInterval: MARKET_POLL_INTERVAL_MS,
   })

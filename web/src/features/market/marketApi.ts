@@ -9,8 +9,9 @@
  * what the page shows is stale. An action that moves money also refetches the wallet and its
  * history (tags of the wallet feature), so the header balance and the wallet page agree at once.
  *
- * Nothing pushes market changes to the browser, so the pages poll slowly while they are open
- * (MARKET_POLL_INTERVAL_MS): a seller sees a sale and an owner a new offer within that long.
+ * Changes are pushed: the pages listen to the `market` WebSocket channel (useMarketUpdates.ts)
+ * and refetch what an event makes stale, so a seller sees a sale and an owner a new offer at once.
+ * They also poll slowly (MARKET_POLL_INTERVAL_MS), for when the connection is down.
  */
 import type {
   ListingSort,
@@ -26,8 +27,8 @@ import type {
 } from '../../../../contracts/market.ts'
 import { api } from '../../app/api.ts'
 
-/** How often an open market page asks again; trades are rare, a sale need not show sooner. */
-export const MARKET_POLL_INTERVAL_MS = 15_000
+/** How often an open market page asks again without being told: the fallback to the channel. */
+export const MARKET_POLL_INTERVAL_MS = 60_000
 /** Listings per page of the market; the server allows up to 100. */
 export const LISTINGS_PAGE_SIZE = 24
 
