@@ -7,32 +7,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BusTopics, Topic } from '../../src/adapters/bus/bus.ts'
-import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
-import type { RedisClients } from '../../src/adapters/redis/client.ts'
-import { eventually, openTestClients, REDIS_URL, sleep, testPrefix } from '../support/redis.ts'
+import type { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
+import { eventually, openTwoNodes, REDIS_URL, sleep, type TwoNodes, testPrefix } from '../support/redis.ts'
 
 /** Time after the last expected message in which a duplicate would have shown up. */
 const DUPLICATE_WINDOW_MS = 200
 
 describe.skipIf(!REDIS_URL)('RedisBus across two nodes', () => {
-  const prefix = testPrefix('bus')
-  let clientsA: RedisClients
-  let clientsB: RedisClients
+  let nodes: TwoNodes
   let nodeA: RedisBus
   let nodeB: RedisBus
 
   beforeAll(async () => {
-    clientsA = await openTestClients(REDIS_URL!)
-    clientsB = await openTestClients(REDIS_URL!)
-    nodeA = new RedisBus({ publisher: clientsA.commands, subscriber: clientsA.subscriber, prefix })
-    nodeB = new RedisBus({ publisher: clientsB.commands, subscriber: clientsB.subscriber, prefix })
+    nodes = await openTwoNodes(REDIS_URL!, testPrefix('bus'))
+    nodeA = nodes.a.bus
+    nodeB = nodes.b.bus
   })
-  afterAll(async () => {
-    nodeA?.close()
-    nodeB?.close()
-    await clientsA?.close()
-    await clientsB?.close()
-  })
+  afterAll(() => nodes?.close())
 
   it('delivers each message once to each subscriber on both nodes, in order', async () => {
     const seen = { a1: [] as number[], a2: [] as number[], b1: [] as number[] }

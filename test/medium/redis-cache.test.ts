@@ -8,13 +8,11 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RoundView } from '../../contracts/rounds.ts'
-import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
 import { CachedValue } from '../../src/adapters/cache/cached-value.ts'
 import { RedisCache } from '../../src/adapters/cache/redis-cache.ts'
-import type { RedisClients } from '../../src/adapters/redis/client.ts'
 import { RoundQueries } from '../../src/services/rounds/round-queries.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
-import { deleteKeys, eventually, openTestClients, REDIS_URL, sleep, testPrefix } from '../support/redis.ts'
+import { eventually, openTwoNodes, REDIS_URL, sleep, type TwoNodes, testPrefix } from '../support/redis.ts'
 
 const PARAMS = {
   feeBps: 200,
@@ -30,31 +28,27 @@ const PARAMS = {
 
 describe.skipIf(!REDIS_URL)('the Redis cache', () => {
   const prefix = testPrefix('cache')
-  let clientsA: RedisClients
-  let clientsB: RedisClients
+  let nodes: TwoNodes
   let db: TestDb
 
   beforeAll(async () => {
-    clientsA = await openTestClients(REDIS_URL!)
-    clientsB = await openTestClients(REDIS_URL!)
+    nodes = await openTwoNodes(REDIS_URL!, prefix)
     db = await openTestDb()
   })
   afterAll(async () => {
-    if (clientsA) await deleteKeys(clientsA.commands, prefix)
-    await clientsA?.close()
-    await clientsB?.close()
+    await nodes?.close()
     await db?.close()
   })
 
   it('keeps a value for its TTL, shared between nodes, null and bigint included', async () => {
-    const onA = new RedisCache({ connection: clientsA.commands, prefix })
-    const onB = new RedisCache({ connection: clientsB.commands, prefix })
+    const onA = new RedisCache({ connection: nodes.a.clients.commands, prefix })
+    const onB = new RedisCache({ connection: nodes.b.clients.commands, prefix })
     await onA.set('v', { poolSats: 12_000_000_000_000_000n, round: null }, 200)
     await onA.set('nothing', null, 60_000)
     expect(await onB.get('v')).toEqual({ poolSats: 12_000_000_000_000_000n, round: null })
     expect(await onB.get('nothing')).toBeNull()
     expect(await onB.get('never-set')).toBeUndefined()
-    const ttlMs = await clientsA.commands.redis.pttl(`${prefix}cache:v`)
+    const ttlMs = await nodes.a.clients.commands.redis.pttl(`${prefix}cache:v`)
     expect(ttlMs).toBeGreaterThan(0)
     expect(ttlMs).toBeLessThanOrEqual(200)
     await sleep(250)
@@ -64,8 +58,7 @@ describe.skipIf(!REDIS_URL)('the Redis cache', () => {
   })
 
   it('serves the current round from one node to the other until round.updated invalidates it', async () => {
-    const nodes = [clientsA, clientsB].map((clients) => {
-      const bus = new RedisBus({ publisher: clients.commands, subscriber: clients.subscriber, prefix })
+    const readers = [nodes.a, nodes.b].map(({ clients, bus }) => {
       const cached = new CachedValue<RoundView | null>(
         new RedisCache({ connection: clients.commands, prefix }),
         'round:current',
@@ -76,7 +69,7 @@ describe.skipIf(!REDIS_URL)('the Redis cache', () => {
       queries.cacheCurrentRound(cached)
       return { bus, queries, stop }
     })
-    const [a, b] = nodes as [(typeof nodes)[number], (typeof nodes)[number]]
+    const [a, b] = readers as [(typeof readers)[number], (typeof readers)[number]]
     await Promise.all([a.bus.subscribed(), b.bus.subscribed()])
 
     expect((await a.queries.current()).round).toBeNull()
@@ -97,9 +90,6 @@ describe.skipIf(!REDIS_URL)('the Redis cache', () => {
     await sleep(5)
     expect((await b.queries.current()).serverTime).not.toBe(first)
 
-    for (const node of nodes) {
-      node.stop()
-      node.bus.close()
-    }
+    for (const reader of readers) reader.stop()
   })
 })

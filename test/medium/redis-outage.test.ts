@@ -12,13 +12,20 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
+import type { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
 import { RedisCache } from '../../src/adapters/cache/redis-cache.ts'
 import { RedisRateLimitStore } from '../../src/adapters/rate-limit/redis.ts'
 import type { RedisClients } from '../../src/adapters/redis/client.ts'
 import { Readiness, redisCheck } from '../../src/http/readiness.ts'
 import { createLogger } from '../../src/logger.ts'
-import { eventually, openTestClients, REDIS_URL, RedisServer, testPrefix } from '../support/redis.ts'
+import {
+  eventually,
+  openTwoNodes,
+  REDIS_URL,
+  RedisServer,
+  type TwoNodes,
+  testPrefix,
+} from '../support/redis.ts'
 
 const MINUTE_MS = 60_000
 /** The command connection's default timeout (client.ts). */
@@ -29,6 +36,7 @@ const quiet = createLogger('silent') as FastifyBaseLogger
 describe.skipIf(!REDIS_URL)('a Redis outage', () => {
   const prefix = testPrefix('outage')
   let server: RedisServer
+  let nodes: TwoNodes
   let clientsA: RedisClients
   let clientsB: RedisClients
   let busA: RedisBus
@@ -36,16 +44,12 @@ describe.skipIf(!REDIS_URL)('a Redis outage', () => {
 
   beforeAll(async () => {
     server = await RedisServer.start()
-    clientsA = await openTestClients(server.url)
-    clientsB = await openTestClients(server.url)
-    busA = new RedisBus({ publisher: clientsA.commands, subscriber: clientsA.subscriber, prefix })
-    busB = new RedisBus({ publisher: clientsB.commands, subscriber: clientsB.subscriber, prefix })
+    nodes = await openTwoNodes(server.url, prefix)
+    ;({ clients: clientsA, bus: busA } = nodes.a)
+    ;({ clients: clientsB, bus: busB } = nodes.b)
   })
   afterAll(async () => {
-    busA?.close()
-    busB?.close()
-    await clientsA?.close()
-    await clientsB?.close()
+    await nodes?.close()
     await server?.kill()
   })
 

@@ -6,29 +6,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisRateLimitStore } from '../../src/adapters/rate-limit/redis.ts'
-import type { RedisClients } from '../../src/adapters/redis/client.ts'
-import { deleteKeys, openTestClients, REDIS_URL, sleep, testPrefix } from '../support/redis.ts'
+import { openTwoNodes, REDIS_URL, sleep, type TwoNodes, testPrefix } from '../support/redis.ts'
 
 const MINUTE_MS = 60_000
 
 describe.skipIf(!REDIS_URL)('RedisRateLimitStore shared by two nodes', () => {
   const prefix = testPrefix('rl')
-  let clientsA: RedisClients
-  let clientsB: RedisClients
+  let nodes: TwoNodes
   let nodeA: RedisRateLimitStore
   let nodeB: RedisRateLimitStore
 
   beforeAll(async () => {
-    clientsA = await openTestClients(REDIS_URL!)
-    clientsB = await openTestClients(REDIS_URL!)
-    nodeA = new RedisRateLimitStore({ connection: clientsA.commands, prefix })
-    nodeB = new RedisRateLimitStore({ connection: clientsB.commands, prefix })
+    nodes = await openTwoNodes(REDIS_URL!, prefix)
+    nodeA = new RedisRateLimitStore({ connection: nodes.a.clients.commands, prefix })
+    nodeB = new RedisRateLimitStore({ connection: nodes.b.clients.commands, prefix })
   })
-  afterAll(async () => {
-    if (clientsA) await deleteKeys(clientsA.commands, prefix)
-    await clientsA?.close()
-    await clientsB?.close()
-  })
+  afterAll(() => nodes?.close())
 
   it('counts one window for both nodes', async () => {
     const results = []
@@ -53,7 +46,7 @@ describe.skipIf(!REDIS_URL)('RedisRateLimitStore shared by two nodes', () => {
     // Every count from 1 to 200 was handed out once: remaining covers limit-1 down to 0.
     const remaining = results.map((r) => r.remaining).sort((a, b) => b - a)
     expect(remaining.slice(0, limit)).toEqual(Array.from({ length: limit }, (_, i) => limit - 1 - i))
-    expect(await clientsA.commands.redis.get(`${prefix}rl:burst`)).toBe('200')
+    expect(await nodes.a.clients.commands.redis.get(`${prefix}rl:burst`)).toBe('200')
   })
 
   it('starts a new window once the old one expires', async () => {

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { connect, createServer } from 'node:net'
+import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
 import { openRedisClients, type RedisClients, type RedisConnection } from '../../src/adapters/redis/client.ts'
 
 export const REDIS_URL = process.env.REDIS_URL
@@ -25,6 +26,42 @@ export async function openTestClients(url: string): Promise<RedisClients> {
     clients.subscriber.waitReady(READY_TIMEOUT_MS),
   ])
   return clients
+}
+
+/** One simulated node: its own two connections, as a process has, and its bus. */
+export interface TestNode {
+  clients: RedisClients
+  bus: RedisBus
+}
+
+export interface TwoNodes {
+  a: TestNode
+  b: TestNode
+  /** Closes both nodes after deleting the keys under the prefix (when Redis is still there). */
+  close(): Promise<void>
+}
+
+/** Two nodes on the Redis at `url`, sharing `prefix`. */
+export async function openTwoNodes(url: string, prefix: string): Promise<TwoNodes> {
+  const open = async (): Promise<TestNode> => {
+    const clients = await openTestClients(url)
+    return {
+      clients,
+      bus: new RedisBus({ publisher: clients.commands, subscriber: clients.subscriber, prefix }),
+    }
+  }
+  const [a, b] = await Promise.all([open(), open()])
+  return {
+    a,
+    b,
+    close: async () => {
+      if (a.clients.commands.isReady()) await deleteKeys(a.clients.commands, prefix)
+      for (const node of [a, b]) {
+        node.bus.close()
+        await node.clients.close()
+      }
+    },
+  }
 }
 
 /** Deletes the keys under `prefix` (and only those). */
