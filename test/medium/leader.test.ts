@@ -11,15 +11,18 @@
  *    settlement fenced by that token writes nothing while the current leader's settles;
  *  - a leader that stops gracefully gives the lease up: another leads within one renewal.
  * PGlite (always): the single embedded elector leads, runs its duties, and gives the lease up
- * on stop, so the next start is a new term. Settings: defaults, and a renewal that does not fit
+ * on stop, so the next start is a new term; block sync fenced by the old term's token stores
+ * nothing, by the new one's it does. Settings: defaults, and a renewal that does not fit
  * in the lease is refused.
  */
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { InProcessBus } from '../../src/adapters/bus/bus.ts'
 import { type Db, migrateToLatest, openDatabase } from '../../src/adapters/db/database.ts'
 import { ConfigError, loadConfig } from '../../src/config.ts'
 import { roundPoolAccountId } from '../../src/ledger/accounts.ts'
+import { BlockSync } from '../../src/services/chain-sync.ts'
 import {
   assertLeader,
   DEFAULT_LEASE_MS,
@@ -32,6 +35,7 @@ import {
 import { RoundEngine, roundParamsFrom } from '../../src/services/rounds/round-engine.ts'
 import { RoundsRepository } from '../../src/services/rounds/rounds.repository.ts'
 import { openTestDb, TEST_DATABASE_URL, type TestDb } from '../support/db.ts'
+import { FakeChain } from '../support/fake-chain.ts'
 import { FUNDING_ACCOUNT, LedgerContext } from '../support/ledger.ts'
 
 const SAMPLE_MS = 20
@@ -265,6 +269,24 @@ describe('leader election embedded (PGlite)', () => {
     await again.elector.start()
     expect(again.elector.token()).toBe(2)
     await expect(frozenFence(db, 1).verify()).rejects.toMatchObject({ code: 'NOT_LEADER' })
+
+    const chain = new FakeChain(3)
+    const staleSync = new BlockSync({
+      source: chain,
+      db: db.kysely,
+      bus: new InProcessBus(),
+      fence: frozenFence(db, 1),
+    })
+    await expect(staleSync.syncOnce()).rejects.toMatchObject({ code: 'NOT_LEADER' })
+    expect(await db.kysely.selectFrom('blocks').select('height').execute()).toEqual([])
+    const sync = new BlockSync({
+      source: chain,
+      db: db.kysely,
+      bus: new InProcessBus(),
+      fence: again.elector,
+    })
+    await sync.syncOnce()
+    expect(await db.kysely.selectFrom('blocks').select('height').execute()).toEqual([{ height: 2 }])
     await again.elector.stop()
   })
 })
