@@ -34,6 +34,7 @@ import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
 import { marketRoutes } from './http/routes/market.ts'
 import { walletRoutes } from './http/routes/wallet.ts'
 import { withdrawalRoutes } from './http/routes/withdrawals.ts'
+import { userAccountId } from './ledger/accounts.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { type Rounds, startRounds } from './rounds.ts'
@@ -128,6 +129,18 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     ledger,
     confirmations: config.money.depositConfirmations,
     logger: logger.child({ component: 'deposits' }),
+    // The header's balance moves as soon as a deposit is credited, on whichever node the user is.
+    onBalanceChanged: (userId) => {
+      ledger
+        .getAccount(userAccountId(userId))
+        .then((account) => {
+          if (account) {
+            const { balanceSats, availableSats } = account
+            bus.publish('user.event', { userId, event: { kind: 'balance', balanceSats, availableSats } })
+          }
+        })
+        .catch((error) => logger.warn({ err: error, userId }, 'announcing a deposit balance failed'))
+    },
   })
   await deposits.init()
   const withdrawalsRepository = new WithdrawalsRepository(db.kysely)

@@ -48,6 +48,8 @@ class WalletWorld {
   readonly watcher: DepositWatcher
   readonly wallet: WalletService
   readonly logChunks: string[] = []
+  /** Users whose balance the watcher announced as changed, in order. */
+  readonly balanceChanges: string[] = []
   readonly xprv = HD.fromRandom().toString()
 
   private constructor(
@@ -75,6 +77,7 @@ class WalletWorld {
       ledger: this.ledger,
       confirmations,
       logger,
+      onBalanceChanged: (userId) => this.balanceChanges.push(userId),
     })
     this.wallet = new WalletService({ keys, repository: this.repository, ledger: this.ledger, confirmations })
   }
@@ -185,8 +188,11 @@ describe('a faucet payment to a deposit address', () => {
     expect(view.balance).toEqual({ availableSats: 0, heldSats: 0, pendingDepositSats: 50_000 })
     expect(view.deposits).toMatchObject([{ txid, vout: 0, state: 'seen', confirmations: 0 }])
 
+    expect(w.balanceChanges).toEqual([])
     const tip = await w.devnet.mine(1)
     expect(await w.watcher.scan()).toMatchObject({ seen: 0, credited: 1 })
+    // The credit is announced once, for the header's live balance.
+    expect(w.balanceChanges).toEqual([user.id])
     expect(await w.deposit(txid)).toMatchObject({
       state: 'credited',
       confirmations: 1,
@@ -199,6 +205,7 @@ describe('a faucet payment to a deposit address', () => {
     await w.devnet.mine(2)
     expect(await w.watcher.scan()).toMatchObject({ seen: 0, credited: 0 })
     await w.watcher.scan()
+    expect(w.balanceChanges).toEqual([user.id])
     expect(await w.available(user.id)).toBe(50_000)
     expect(await w.transfersWithId(depositTransferId(txid, 0))).toBe(1)
     expect(await w.deposit(txid)).toMatchObject({ state: 'credited', confirmations: 3 })
@@ -338,6 +345,7 @@ describe('a reorganisation', () => {
     expect(await w.available(user.id)).toBe(30_000)
     await w.devnet.reorg(1, { dropTxids: [txid] })
     expect(await w.watcher.scan()).toMatchObject({ reversed: 1 })
+    expect(w.balanceChanges).toEqual([user.id, user.id])
     expect(await w.deposit(txid)).toMatchObject({ state: 'reversed' })
     expect(await w.available(user.id)).toBe(0)
     expect((await w.ledger.getAccount(DEPOSIT_CLEARING_ACCOUNT))?.balanceSats).toBe(0)

@@ -63,6 +63,8 @@ export interface DepositWatcherOptions {
   confirmations: number
   logger?: AppLogger
   now?: () => Date
+  /** A user's balance changed (a deposit credited or taken back): for their live channel. */
+  onBalanceChanged?: (userId: string) => void
 }
 
 /** What one scan did, for logs and tests. */
@@ -258,6 +260,7 @@ export class DepositWatcher {
       `a deposit credit from a clearing account cannot fail (${result.status})`,
     )
     await repository.changeState(deposit.txid, deposit.vout, ['seen'], 'credited', this.now())
+    this.options.onBalanceChanged?.(deposit.userId)
   }
 
   /**
@@ -289,6 +292,7 @@ export class DepositWatcher {
         { userId: deposit.userId, txid: deposit.txid, vout: deposit.vout, satoshis: deposit.satoshis },
         'deposit reversed after a reorganisation removed it',
       )
+      this.options.onBalanceChanged?.(deposit.userId)
       return true
     }
     assert(
