@@ -89,13 +89,16 @@ export class RedisBus implements Bus {
       this.log?.error({ err: error, topic }, 'bus message cannot be encoded; not sent to other nodes')
       return
     }
-    if (!this.publisher.isReady()) {
+    if (!this.publisher.isUsable()) {
       this.drop(topic)
       return
     }
     this.publisher.redis.publish(this.channelPrefix + topic, payload).then(
       () => this.sent(),
-      (error: unknown) => this.drop(topic, error),
+      (error: unknown) => {
+        this.publisher.commandFailed()
+        this.drop(topic, error)
+      },
     )
   }
 

@@ -1,7 +1,7 @@
 /**
  * The cache shared by a fleet (REDIS_URL): one Redis string per key, JSON (redis/json.ts), with
- * its TTL set in the same command (SET PX). A Redis that is away makes every get a miss and
- * every set or delete a no-op, so callers compute values themselves as if nothing were cached:
+ * its TTL set in the same command (SET PX). A Redis that is away (or hangs: see
+ * RedisConnection.isUsable) makes every get a miss and every set or delete a no-op, so callers compute values themselves as if nothing were cached:
  * slower, never wrong. readiness reports Redis itself.
  */
 import type { AppLogger } from '../../logger.ts'
@@ -28,30 +28,33 @@ export class RedisCache implements Cache {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    if (!this.connection.isReady()) return undefined
+    if (!this.connection.isUsable()) return undefined
     try {
       const text = await this.connection.redis.get(this.keyPrefix + key)
       return text === null ? undefined : decodeJson<T>(text)
     } catch (error) {
+      this.connection.commandFailed()
       this.log?.debug({ err: error, key }, 'cache read failed; treated as a miss')
       return undefined
     }
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    if (!this.connection.isReady()) return
+    if (!this.connection.isUsable()) return
     try {
       await this.connection.redis.set(this.keyPrefix + key, encodeJson(value), 'PX', ttlMs)
     } catch (error) {
+      this.connection.commandFailed()
       this.log?.debug({ err: error, key }, 'cache write failed')
     }
   }
 
   async delete(key: string): Promise<void> {
-    if (!this.connection.isReady()) return
+    if (!this.connection.isUsable()) return
     try {
       await this.connection.redis.del(this.keyPrefix + key)
     } catch (error) {
+      this.connection.commandFailed()
       this.log?.debug({ err: error, key }, 'cache delete failed')
     }
   }

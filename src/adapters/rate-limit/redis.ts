@@ -6,11 +6,11 @@
  * concurrent hits from any number of nodes are counted exactly, and a window can never be left
  * without an expiry.
  *
- * While Redis is unreachable (not connected, or a command failed or timed out), hits are counted
- * by an in-process store instead, which is per node and so more generous, never stricter. A
- * failure sends hits to that store for `retryAfterFailureMs` before Redis is tried again, so a
- * Redis that hangs costs one command timeout per interval, not one per request. Each outage is
- * logged once, counted in `rate_limit_redis_fallbacks_total`, and readiness reports Redis itself.
+ * While Redis is unreachable (not connected, or a command failed or timed out within the
+ * connection's cool-off: RedisConnection.isUsable), hits are counted by an in-process store
+ * instead, which is per node and so more generous, never stricter; a Redis that hangs costs one
+ * command timeout per cool-off, not one per request. Each outage is logged once, counted in
+ * `rate_limit_redis_fallbacks_total`, and readiness reports Redis itself.
  */
 import { Counter, type Registry } from 'prom-client'
 import type { AppLogger } from '../../logger.ts'
@@ -32,29 +32,22 @@ end
 return { count, ttl }
 `
 
-const DEFAULT_RETRY_AFTER_FAILURE_MS = 1_000
-
 export interface RedisRateLimitStoreOptions {
   connection: RedisConnection
   /** Key prefix; every node of a deployment uses the same one. */
   prefix?: string
   /** Counts hits while Redis is unreachable; an in-process store by default. */
   fallback?: RateLimitStore
-  retryAfterFailureMs?: number
   logger?: AppLogger
   registry?: Registry
-  now?: () => number
 }
 
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly connection: RedisConnection
   private readonly keyPrefix: string
   private readonly fallback: RateLimitStore
-  private readonly retryAfterFailureMs: number
   private readonly log: AppLogger | undefined
-  private readonly now: () => number
   private readonly fallbacksCounter: Counter | undefined
-  private fallbackUntilMs = 0
   private inOutage = false
   private outages_ = 0
 
@@ -62,9 +55,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.connection = options.connection
     this.keyPrefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}rl:`
     this.fallback = options.fallback ?? new MemoryRateLimitStore()
-    this.retryAfterFailureMs = options.retryAfterFailureMs ?? DEFAULT_RETRY_AFTER_FAILURE_MS
     this.log = options.logger
-    this.now = options.now ?? Date.now
     if (options.registry) {
       this.fallbacksCounter = new Counter({
         name: 'rate_limit_redis_fallbacks_total',
@@ -85,14 +76,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitHit> {
-    if (!this.connection.isReady() || this.now() < this.fallbackUntilMs) {
-      return this.fallbackHit(key, limit, windowMs)
-    }
+    if (!this.connection.isUsable()) return this.fallbackHit(key, limit, windowMs)
     let reply: unknown
     try {
       reply = await this.connection.redis.eval(HIT_SCRIPT, 1, this.keyPrefix + key, windowMs)
     } catch (error) {
-      this.fallbackUntilMs = this.now() + this.retryAfterFailureMs
+      this.connection.commandFailed()
       return this.fallbackHit(key, limit, windowMs, error)
     }
     this.recovered()

@@ -9,6 +9,11 @@
  * `commandTimeoutMs`. A subscriber connection does queue, so that a SUBSCRIBE issued before the
  * first connect is sent when it comes, and ioredis subscribes again after every reconnect.
  *
+ * A Redis that hangs (connected, answering nothing) would cost every caller a command timeout.
+ * So a user whose command failed calls commandFailed(), and for `failureCoolOffMs` isUsable()
+ * answers false to every user of the connection: the rate limiter, the cache and the bus all go
+ * straight to their fallbacks, and one command per interval finds out whether Redis is back.
+ *
  * The URL may carry a password: only `redactRedisUrl`'s form of it is ever logged.
  */
 import { Redis, type RedisOptions } from 'ioredis'
@@ -41,6 +46,8 @@ export interface RedisConnectionOptions {
   /** A command unanswered this long fails (command connections only). */
   commandTimeoutMs?: number
   connectTimeoutMs?: number
+  /** After a failed command, how long users skip this connection (see isUsable). */
+  failureCoolOffMs?: number
   now?: () => Date
 }
 
@@ -48,6 +55,7 @@ export const DEFAULT_MIN_RETRY_DELAY_MS = 100
 export const DEFAULT_MAX_RETRY_DELAY_MS = 5_000
 const DEFAULT_COMMAND_TIMEOUT_MS = 1_000
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000
+const DEFAULT_FAILURE_COOL_OFF_MS = 1_000
 /** Key and channel prefix of one deployment; tests pass their own to stay apart. */
 export const DEFAULT_REDIS_PREFIX = 'memepool:'
 
@@ -75,6 +83,8 @@ export class RedisConnection {
   private readonly log: AppLogger | undefined
   private readonly now: () => Date
   private readonly where: string
+  private readonly failureCoolOffMs: number
+  private coolOffUntilMs = 0
   private state: RedisState = 'connecting'
   private downSince: Date | null
   private reconnectAttempts = 0
@@ -88,6 +98,7 @@ export class RedisConnection {
     this.now = options.now ?? (() => new Date())
     this.downSince = this.now()
     this.where = redactRedisUrl(options.url)
+    this.failureCoolOffMs = options.failureCoolOffMs ?? DEFAULT_FAILURE_COOL_OFF_MS
     const minMs = options.minRetryDelayMs ?? DEFAULT_MIN_RETRY_DELAY_MS
     const maxMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS
     const queue = options.queueWhileDisconnected ?? false
@@ -117,6 +128,16 @@ export class RedisConnection {
 
   isReady(): boolean {
     return this.state === 'ready'
+  }
+
+  /** Ready, and no command failed within the cool-off: worth sending a command to now. */
+  isUsable(): boolean {
+    return this.state === 'ready' && this.now().getTime() >= this.coolOffUntilMs
+  }
+
+  /** A command failed or timed out: users skip this connection for the cool-off. */
+  commandFailed(): void {
+    this.coolOffUntilMs = this.now().getTime() + this.failureCoolOffMs
   }
 
   status(): RedisStatus {
