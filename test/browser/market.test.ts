@@ -16,6 +16,19 @@
  *     My memes no longer lists it among the memes A owns (only among those A created);
  *   - offers: A bids 1,000 (held from A's balance) and withdraws it (freed), bids 1,500, and B
  *     accepts it from My memes seeing the 30 sats fee and 1,470 sats proceeds: A owns it again.
+ *
+ * Then, on a fresh start with the demo on (its meme animated by the real workers and approved;
+ * the test mines the block that puts it in a round), newcomers trade a demo meme end to end:
+ *   - the demo lists it for 1,000 sats; newcomer A buys it (confirmation: fee 20, the seller
+ *     receives 980) and A's balance falls by exactly 1,000;
+ *   - A lists it again for 2,000 from its page, where the Market nav item is current; B's market,
+ *     open all along, shows the listing without a reload (the `market` channel; the fallback poll
+ *     is a minute);
+ *   - B buys it (fee 40, A receives 1,960): B's balance falls by exactly 2,000 and A's rises by
+ *     exactly 1,960, and A's My memes, open all along, no longer lists it as owned, unreloaded;
+ *   - a viewer watches it; B's balance and earnings rise by exactly the owner share of what the
+ *     viewer was charged (src/domain/split.ts with the round's parameters), and the demo creator
+ *     gets the creator share, not B.
  * Screenshots: test-results/browser/market-*.png.
  */
 import { PrivateKey } from '@bsv/sdk'
@@ -24,8 +37,10 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { SessionResponse } from '../../contracts/auth.ts'
 import type { AdminMemeView } from '../../contracts/content.ts'
-import type { MemeDetail } from '../../contracts/market.ts'
+import type { ListingsResponse, MemeDetail } from '../../contracts/market.ts'
+import type { CurrentRoundResponse, EarningsResponse } from '../../contracts/rounds.ts'
 import type { WalletResponse } from '../../contracts/wallet.ts'
+import { splitTotal } from '../../src/domain/split.ts'
 import {
   documentWidth,
   ensureWebBuild,
@@ -166,16 +181,21 @@ function breakdown(scope: Locator) {
 
 beforeAll(async () => {
   ensureWebBuild()
-  server = await startServer({ env: { DEVNET_BLOCK_INTERVAL_S: '0', DEPOSIT_CONFIRMATIONS: '1' } })
   browser = await launchBrowser()
 })
 
 afterAll(async () => {
   await browser?.close()
-  await server?.stop()
 })
 
 describe('trading a meme between two users', () => {
+  beforeAll(async () => {
+    server = await startServer({ env: { DEVNET_BLOCK_INTERVAL_S: '0', DEPOSIT_CONFIRMATIONS: '1' } })
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
   test(
     'A (the admin) publishes a meme of their own, a block makes it tradable; B is funded',
     async () => {
@@ -481,5 +501,200 @@ describe('trading a meme between two users', () => {
     expect(buyer.problems).toEqual([])
     await seller.context.close()
     await buyer.context.close()
+  })
+})
+
+/** Funds a signed-in person from the faucet on their wallet page; the next block credits it. */
+async function fundFromFaucet(person: Person, sats: number): Promise<void> {
+  const { page } = person
+  await page.goto('/wallet')
+  await page.getByLabel('Amount in sats').fill(String(sats))
+  await page.getByRole('button', { name: 'Get test coins' }).click()
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Sent ${sats.toLocaleString('en-US')} sats` })
+    .waitFor()
+}
+
+/** Buys the listed meme from the market page, checking the confirmation's three figures. */
+async function buyFromMarket(person: Person, figures: { price: string; fee: string; proceeds: string }) {
+  const { page } = person
+  await page.goto('/market')
+  const card = page.locator(`[data-testid="listing-card"][data-meme-id="${demoMemeId}"]`)
+  await card.getByTestId('listing-price').filter({ hasText: figures.price }).waitFor()
+  await card.getByRole('button', { name: /^Buy/ }).click()
+  const dialog = page.getByRole('dialog', { name: 'Confirm purchase' })
+  const shown = breakdown(dialog)
+  expect(await shown.price.textContent()).toBe(figures.price)
+  expect(await shown.fee.textContent()).toBe(figures.fee)
+  expect(await shown.proceeds.textContent()).toBe(figures.proceeds)
+  await dialog.getByText('Platform fee (2%)').waitFor()
+  await dialog.getByText('The seller receives').waitFor()
+  await dialog.getByRole('button', { name: `Buy for ${figures.price}` }).click()
+  await dialog.waitFor({ state: 'detached' })
+  await page.getByTestId('market-notice').filter({ hasText: 'You own' }).waitFor()
+}
+
+const DEMO_READY_MS = 180_000
+const DEMO_RATE = 50
+const DEMO_FAUCET_SATS = 5_000
+/** Faster than the fallback poll (a minute): a page that updates within this was told. */
+const PUSHED_MS = 15_000
+
+let a: Person
+let b: Person
+let viewer: Person
+let demoMemeId = ''
+let demoTitle = ''
+
+describe('newcomers trading a demo meme on a fresh start, and the new owner earning', () => {
+  beforeAll(async () => {
+    server = await startServer({
+      env: {
+        DEVNET_BLOCK_INTERVAL_S: '0',
+        DEPOSIT_CONFIRMATIONS: '1',
+        DEMO: 'on',
+        DEMO_MEMES: '1',
+        DEMO_PER_ROUND: '1',
+        VIEW_RATE_SATS_PER_S: String(DEMO_RATE),
+      },
+    })
+  })
+  afterAll(async () => {
+    for (const person of [a, b, viewer]) await person?.context.close()
+    await server?.stop()
+  })
+
+  test(
+    'the demo lists its meme once a block puts it in a round; A, B and a viewer are funded',
+    async () => {
+      // A signs in first and so is the admin, who may mine on the devnet.
+      a = await signIn()
+      b = await signIn()
+      viewer = await signIn()
+      for (const person of [a, b, viewer]) await fundFromFaucet(person, DEMO_FAUCET_SATS)
+      await until('the demo meme in the round queue', DEMO_READY_MS, async () => {
+        const response = await fetch(`${server.baseUrl}/api/v1/memes/queue`)
+        const body = (await response.json()) as { memes?: unknown[] }
+        return (body.memes?.length ?? 0) >= 1 ? true : undefined
+      })
+      await api(a.page, '/api/v1/devnet/mine', 'POST', { count: 1 })
+      const listing = await until('the demo listing', 30_000, async () => {
+        const found = await api<ListingsResponse>(a.page, '/api/v1/market/listings')
+        return found.listings[0]
+      })
+      demoMemeId = listing.meme.memeId
+      demoTitle = listing.meme.title
+      expect(listing.listing.priceSats).toBe(1_000)
+      expect(listing.meme.tradable).toBe(true)
+      expect(listing.listing.seller.id).toMatch(/^demo-creator-/)
+      for (const person of [a, b, viewer]) {
+        await until('the deposit credited', 30_000, async () =>
+          (await available(person.page)) === DEMO_FAUCET_SATS ? true : undefined,
+        )
+      }
+      for (const person of [a, b, viewer]) expect(person.problems).toEqual([])
+    },
+    DEMO_READY_MS + 90_000,
+  )
+
+  test('A buys it for 1,000 sats: fee 20, the demo creator receives 980; A pays exactly 1,000', async () => {
+    await buyFromMarket(a, { price: '1,000 sats', fee: '20 sats', proceeds: '980 sats' })
+    expect(DEMO_FAUCET_SATS - (await available(a.page))).toBe(1_000)
+    await screenshot(a.page, 'market-demo-bought')
+    expect(a.problems).toEqual([])
+  })
+
+  test("A lists it for 2,000 from its page (Market is the current nav item there); B's open market shows it unreloaded", async () => {
+    // B's market is open before A lists: empty.
+    await b.page.goto('/market')
+    await b.page.getByText('No listings yet').waitFor()
+
+    const { page } = a
+    await page.goto(`/memes/${demoMemeId}`)
+    await page.getByTestId('meme-owner').filter({ hasText: '(you)' }).waitFor()
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    expect(await nav.getByRole('link', { name: 'Market' }).getAttribute('aria-current')).toBe('page')
+    expect(await nav.getByRole('link', { name: 'Wallet' }).getAttribute('aria-current')).toBeNull()
+    await page.getByRole('button', { name: 'List for sale' }).click()
+    const dialog = page.getByRole('dialog', { name: 'List for sale' })
+    await dialog.getByLabel('Price, in sats').fill('2000')
+    await dialog.getByRole('button', { name: 'Review' }).click()
+    const figures = breakdown(dialog)
+    await figures.price.filter({ hasText: '2,000 sats' }).waitFor()
+    expect(await figures.fee.textContent()).toBe('40 sats')
+    expect(await figures.proceeds.textContent()).toBe('1,960 sats')
+    await dialog.getByRole('button', { name: 'List for 2,000 sats' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await page.getByTestId('market-notice').filter({ hasText: 'is listed for 2,000 sats' }).waitFor()
+
+    await b.page
+      .locator(`[data-testid="listing-card"][data-meme-id="${demoMemeId}"]`)
+      .getByTestId('listing-price')
+      .filter({ hasText: '2,000 sats' })
+      .waitFor({ timeout: PUSHED_MS })
+    expect(a.problems).toEqual([])
+    expect(b.problems).toEqual([])
+  })
+
+  test("B buys it from A: fee 40, A receives 1,960; balances move exactly; A's open My memes follows unreloaded", async () => {
+    await a.page.goto('/market/mine')
+    const owned = a.page.getByRole('list', { name: 'Memes you own' }).getByTestId('my-meme')
+    await owned
+      .filter({ hasText: demoTitle })
+      .getByTestId('my-meme-status')
+      .filter({ hasText: 'Listed for 2,000 sats' })
+      .waitFor()
+    const aBefore = await available(a.page)
+    const bBefore = await available(b.page)
+
+    await buyFromMarket(b, { price: '2,000 sats', fee: '40 sats', proceeds: '1,960 sats' })
+    expect(bBefore - (await available(b.page))).toBe(2_000)
+    expect((await available(a.page)) - aBefore).toBe(1_960)
+    await a.page.getByText('You own no memes').waitFor({ timeout: PUSHED_MS })
+    const detail = await api<MemeDetail>(b.page, `/api/v1/memes/${demoMemeId}`)
+    expect(detail.meme.owner.id).toBe(b.userId)
+    expect(detail.owners.map((o) => o.owner.id).slice(1)).toEqual([a.userId, b.userId])
+    expect(detail.priceHistory.map((p) => p.priceSats)).toEqual([1_000, 2_000])
+    await screenshot(a.page, 'market-demo-resold')
+    expect(a.problems).toEqual([])
+    expect(b.problems).toEqual([])
+  })
+
+  test('a viewer watches it and B, the new owner, earns exactly the owner share of the charge', async () => {
+    const bBefore = await available(b.page)
+    const { page, problems } = viewer
+    await page.goto(`/watch/${demoMemeId}`)
+    await page.locator('[data-testid="watch-state"][data-state="watching"]').waitFor({ timeout: 20_000 })
+    const seconds = async () => Number((await page.getByTestId('watch-seconds').textContent()) ?? 'NaN')
+    await until('a few seconds watched', 30_000, async () => ((await seconds()) >= 5 ? true : undefined))
+    await page.getByTestId('watch-stop').click()
+    await page.locator('[data-testid="watch-state"][data-state="ended"]').waitFor({ timeout: 10_000 })
+    const charged = Number(await page.getByTestId('watch-charged').textContent())
+    expect(charged).toBe((await seconds()) * DEMO_RATE)
+    expect(DEMO_FAUCET_SATS - (await available(page))).toBe(charged)
+
+    // The split of a fresh stream (this round, this meme, its new owner) is splitTotal's.
+    const round = (await api<CurrentRoundResponse>(page, '/api/v1/rounds/current')).round
+    expect(round).not.toBeNull()
+    const { feeBps, directPct, creatorPct } = round!.params
+    const share = splitTotal(charged, { feeBps, directPct, creatorPct })
+    expect(share.owner).toBeGreaterThan(0)
+    await until("B's owner share", 15_000, async () =>
+      (await available(b.page)) !== bBefore ? true : undefined,
+    )
+    expect((await available(b.page)) - bBefore).toBe(share.owner)
+    const earnings = await api<EarningsResponse>(b.page, '/api/v1/me/earnings')
+    expect(earnings.totals.ownerSats).toBe(share.owner)
+    expect(earnings.totals.creatorSats).toBe(0)
+    expect(earnings.memes.find((m) => m.memeId === demoMemeId)).toMatchObject({
+      isOwner: true,
+      isCreator: false,
+      ownerSats: share.owner,
+    })
+    // A, the owner before, earns nothing from this view.
+    expect((await api<EarningsResponse>(a.page, '/api/v1/me/earnings')).totals.ownerSats).toBe(0)
+    expect(problems).toEqual([])
+    expect(b.problems).toEqual([])
   })
 })
