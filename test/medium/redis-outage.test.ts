@@ -9,18 +9,23 @@
  * A hung Redis (SIGSTOP) costs one command timeout: then the limiter, the cache and the bus all
  * skip it for the connection's cool-off, readiness says PING failed, and it is used again once
  * it answers.
+ * Through HTTP, /ready answers 200 'degraded' with redis named, and the API keeps answering with
+ * rate-limit headers. Connection logs show the URL with its password masked.
  * Runs only with REDIS_URL set (as the medium Redis tests do) and needs redis-server on PATH.
  */
+import { Writable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
 import { RedisCache } from '../../src/adapters/cache/redis-cache.ts'
 import { RedisRateLimitStore } from '../../src/adapters/rate-limit/redis.ts'
-import type { RedisClients } from '../../src/adapters/redis/client.ts'
+import { type RedisClients, RedisConnection } from '../../src/adapters/redis/client.ts'
 import { Readiness, redisCheck } from '../../src/http/readiness.ts'
 import { createLogger } from '../../src/logger.ts'
+import { buildTestApp } from '../support/app.ts'
 import {
   eventually,
+  freePort,
   openTwoNodes,
   REDIS_URL,
   RedisServer,
@@ -163,5 +168,61 @@ describe.skipIf(!REDIS_URL)('a Redis outage', () => {
       },
       RECOVERY_TIMEOUT_MS,
     )
+  })
+
+  it('keeps the API up through HTTP: /ready says degraded with 200, limits still apply', async () => {
+    await eventually('connected', () => clientsA.commands.isUsable(), RECOVERY_TIMEOUT_MS)
+    const limiter = new RedisRateLimitStore({ connection: clientsA.commands, prefix })
+    const t = await buildTestApp({
+      env: { RATE_LIMIT_API_PER_MIN: '3' },
+      deps: { readiness: [redisCheck([clientsA.commands, clientsA.subscriber])], rateLimitStore: limiter },
+    })
+    try {
+      expect((await t.app.inject({ method: 'GET', url: '/ready' })).json().checks.redis.status).toBe('up')
+      await server.kill()
+      await eventually('node A noticed', () => !clientsA.commands.isReady())
+
+      const ready = await t.app.inject({ method: 'GET', url: '/ready' })
+      expect(ready.statusCode).toBe(200)
+      expect(ready.json()).toMatchObject({ status: 'degraded', checks: { redis: { status: 'degraded' } } })
+      const statuses = []
+      for (let i = 0; i < 4; i++)
+        statuses.push((await t.app.inject({ method: 'GET', url: '/api/v1/info' })).statusCode)
+      expect(statuses).toEqual([200, 200, 200, 429])
+    } finally {
+      await t.close()
+      await server.restart()
+    }
+  })
+
+  it('logs an outage once, with the password masked', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(chunk.toString())
+        callback()
+      },
+    })
+    const connection = new RedisConnection({
+      url: `redis://:pw-must-not-leak@127.0.0.1:${await freePort()}`,
+      name: 'commands',
+      logger: createLogger('debug', sink),
+      minRetryDelayMs: 10,
+      maxRetryDelayMs: 20,
+    })
+    try {
+      await eventually('a few reconnection attempts', () => connection.status().reconnectAttempts >= 3)
+      const text = lines.join('')
+      expect(text).not.toContain('pw-must-not-leak')
+      expect(text).toContain('redis://:***@127.0.0.1')
+      expect(lines.filter((line) => line.includes('redis unreachable'))).toHaveLength(1)
+      expect(connection.status()).toMatchObject({
+        state: 'reconnecting',
+        lastError: expect.stringContaining('ECONNREFUSED'),
+      })
+    } finally {
+      await connection.close()
+    }
+    expect(connection.status().state).toBe('closed')
   })
 })
