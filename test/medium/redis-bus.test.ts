@@ -1,7 +1,8 @@
 /**
  * The Redis bus between two nodes (two RedisBus instances, each with its own two connections, as
  * two processes would have): every message published on either node reaches every subscriber on
- * both, exactly once and in order, the publishing node's own subscribers included; bigint fields
+ * both, exactly once and in order, the publishing node's own subscribers included (synchronously,
+ * and without a local subscriber's changes reaching other nodes); bigint fields
  * arrive as bigint; unsubscribing stops delivery; any topic name works, the bus knows none.
  * Runs only with REDIS_URL (CI: redis://127.0.0.1:6379).
  */
@@ -63,6 +64,20 @@ describe.skipIf(!REDIS_URL)('RedisBus across two nodes', () => {
     await sleep(DUPLICATE_WINDOW_MS)
     expect(seen).toEqual(['m-sync'])
     unsubscribe()
+  })
+
+  it('sends other nodes the message as published, whatever a local subscriber does to it', async () => {
+    const onB: unknown[] = []
+    const stopA = nodeA.subscribe('content.meme', (m) => {
+      m.progress = 1
+    })
+    const stopB = nodeB.subscribe('content.meme', (m) => onB.push(m))
+    await Promise.all([nodeA.subscribed(), nodeB.subscribed()])
+    nodeA.publish('content.meme', { memeId: 'm-copy', progress: 0.25 })
+    await eventually('node B got it', () => onB.length === 1)
+    expect(onB[0]).toEqual({ memeId: 'm-copy', progress: 0.25 })
+    stopA()
+    stopB()
   })
 
   it('carries bigint fields across nodes as bigint', async () => {

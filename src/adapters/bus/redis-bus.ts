@@ -80,15 +80,11 @@ export class RedisBus implements Bus {
   }
 
   publish<T extends Topic>(topic: T, message: BusTopics[T]): void {
+    // Encoded before local delivery, so other nodes get the message as published even if a
+    // local subscriber changes the object it was handed.
+    const payload = this.encode(topic, message)
     this.deliver(topic, message)
-    let payload: string
-    try {
-      payload = encodeJson({ n: this.nodeId, m: message } satisfies Envelope)
-    } catch (error) {
-      // A message JSON cannot carry (a cycle) is a bug in the publisher; its own node got it.
-      this.log?.error({ err: error, topic }, 'bus message cannot be encoded; not sent to other nodes')
-      return
-    }
+    if (payload === undefined) return
     if (!this.publisher.isUsable()) {
       this.drop(topic)
       return
@@ -129,6 +125,16 @@ export class RedisBus implements Bus {
   close(): void {
     this.subscriber.redis.off('message', this.onMessage)
     this.subscriptions.clear()
+  }
+
+  private encode(topic: string, message: unknown): string | undefined {
+    try {
+      return encodeJson({ n: this.nodeId, m: message } satisfies Envelope)
+    } catch (error) {
+      // A message JSON cannot carry (a cycle) is a bug in the publisher; its own node still gets it.
+      this.log?.error({ err: error, topic }, 'bus message cannot be encoded; not sent to other nodes')
+      return undefined
+    }
   }
 
   private track(command: Promise<unknown>, what: string, topic: string): void {
