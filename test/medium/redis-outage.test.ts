@@ -37,6 +37,11 @@ const MINUTE_MS = 60_000
 /** The command connection's default timeout (client.ts). */
 const COMMAND_TIMEOUT_MS = 1_000
 const RECOVERY_TIMEOUT_MS = 10_000
+/**
+ * "Did not wait on Redis": well under a command timeout, with room for a loaded CI machine (the
+ * medium suite runs files in parallel on two cores).
+ */
+const NO_WAIT_MS = 300
 const quiet = createLogger('silent') as FastifyBaseLogger
 
 describe.skipIf(!REDIS_URL)('a Redis outage', () => {
@@ -81,7 +86,7 @@ describe.skipIf(!REDIS_URL)('a Redis outage', () => {
     // Publishing: no throw, no wait, local subscribers served, the rest dropped and counted.
     const startedMs = performance.now()
     expect(() => busA.publish('round.updated', { height: 2 })).not.toThrow()
-    expect(performance.now() - startedMs).toBeLessThan(50)
+    expect(performance.now() - startedMs).toBeLessThan(NO_WAIT_MS)
     expect(onA).toEqual([1, 2])
     expect(busA.dropped).toBe(1)
 
@@ -141,7 +146,7 @@ describe.skipIf(!REDIS_URL)('a Redis outage', () => {
     try {
       const startedMs = performance.now()
       const hit = await limiter.hit('ip:hung', 5, MINUTE_MS)
-      expect(performance.now() - startedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 500)
+      expect(performance.now() - startedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 1_500)
       expect(hit.allowed).toBe(true)
       expect(limiter.degraded).toBe(true)
       // Within the cool-off nobody waits on the connection again: not the limiter, the cache or the bus.
@@ -149,7 +154,7 @@ describe.skipIf(!REDIS_URL)('a Redis outage', () => {
       await limiter.hit('ip:hung', 5, MINUTE_MS)
       expect(await cache.get('anything')).toBeUndefined()
       busA.publish('round.updated', { height: 7 })
-      expect(performance.now() - againMs).toBeLessThan(50)
+      expect(performance.now() - againMs).toBeLessThan(NO_WAIT_MS)
       expect(busA.dropped).toBe(dropped + 1)
 
       const ready = await readiness.run(quiet)
