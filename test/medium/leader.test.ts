@@ -11,7 +11,8 @@
  *    settlement fenced by that token writes nothing while the current leader's settles;
  *  - a leader that stops gracefully gives the lease up: another leads within one renewal.
  * PGlite (always): the single embedded elector leads, runs its duties, and gives the lease up
- * on stop, so the next start is a new term; block sync fenced by the old term's token stores
+ * on stop, so the next start is a new term; a second process with the same node id does not
+ * lead beside it; block sync fenced by the old term's token stores
  * nothing, by the new one's it does. Settings: defaults, and a renewal that does not fit
  * in the lease is refused.
  */
@@ -117,7 +118,8 @@ describe.skipIf(!TEST_DATABASE_URL)('leader election on PostgreSQL: three nodes'
     expect(counts.every((c) => c === 1)).toBe(true)
     const leader = nodes.find((n) => n.elector.isLeader)!
     const row = await leaseRow(db)
-    expect(row?.holder).toBe(leader.id)
+    expect(row?.holder).toBe(leader.elector.holder)
+    expect(row?.holder.startsWith(`${leader.id}#`)).toBe(true)
     expect(row?.token).toBe(leader.elector.token())
     // Renewals keep the term: the token did not move, the duty started once.
     expect(leader.duties).toEqual([`start:${row?.token}`])
@@ -269,6 +271,12 @@ describe('leader election embedded (PGlite)', () => {
     await again.elector.start()
     expect(again.elector.token()).toBe(2)
     await expect(frozenFence(db, 1).verify()).rejects.toMatchObject({ code: 'NOT_LEADER' })
+    // A second process given the same node id (a misconfiguration) is not taken for the holder.
+    const twin = newNode(db, 'embedded-restarted')
+    await twin.elector.start()
+    expect(twin.elector.isLeader).toBe(false)
+    await twin.elector.stop()
+    expect(again.elector.token()).toBe(2)
 
     const chain = new FakeChain(3)
     const staleSync = new BlockSync({

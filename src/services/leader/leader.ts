@@ -31,6 +31,7 @@
  * Embedded (PGlite: one process, one connection): the elector runs the same SQL and always wins,
  * so `npm start` behaves as before. Services given no fence run unfenced (single-node mode).
  */
+import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { type Kysely, sql } from 'kysely'
 import { Counter, Gauge, type Registry } from 'prom-client'
@@ -44,6 +45,7 @@ export const DEFAULT_RENEW_MS = 2_000
 /** First key of the advisory lock pair; the second is a hash of the schema and lease name. */
 const ADVISORY_LOCK_CLASS = 0x6d656d65
 const STOPPING = 'stopping'
+const HOLDER_SUFFIX_BYTES = 4
 
 /** The node id when MEMEPOOL_NODE_ID is not set: unique per process on one machine. */
 export function defaultNodeId(): string {
@@ -124,6 +126,12 @@ interface Term {
 export class LeaderElector implements Fence {
   readonly lease: string
   readonly nodeId: string
+  /**
+   * Who this elector is in the lease row: the node id and a random suffix, so two processes
+   * given the same id (a misconfiguration) never both count as the holder, and a restarted
+   * process starts a new term rather than carrying on its predecessor's.
+   */
+  readonly holder: string
   private readonly leaseMs: number
   private readonly renewMs: number
   private readonly duties: Array<{ name: string; start: Duty }> = []
@@ -141,6 +149,7 @@ export class LeaderElector implements Fence {
   constructor(private readonly options: LeaderElectorOptions) {
     this.lease = options.lease ?? LEADER_LEASE
     this.nodeId = options.nodeId
+    this.holder = `${options.nodeId}#${randomBytes(HOLDER_SUFFIX_BYTES).toString('hex')}`
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
     this.renewMs = options.renewMs ?? DEFAULT_RENEW_MS
     if (!(this.renewMs > 0 && this.renewMs < this.leaseMs))
@@ -212,7 +221,7 @@ export class LeaderElector implements Fence {
         .updateTable('leases')
         .set({ expires_at: sql<Date>`now()` })
         .where('name', '=', this.lease)
-        .where('holder', '=', this.nodeId)
+        .where('holder', '=', this.holder)
         .where('token', '=', held.token)
         .execute()
         .catch((error: unknown) =>
@@ -265,7 +274,7 @@ export class LeaderElector implements Fence {
 
   /** One try at taking or renewing the lease, in its own transaction. */
   private acquire(): Promise<Attempt> {
-    const { db, nodeId } = this.options
+    const { db } = this.options
     return db.transaction().execute(async (trx) => {
       // An attempt stuck behind another (or a renewal behind a long fenced write) gives up
       // rather than outlive the lease; the next one tries again.
@@ -276,7 +285,7 @@ export class LeaderElector implements Fence {
       )
       const row = await sql<{ token: number }>`
         insert into leases (name, holder, token, expires_at, acquired_at)
-        values (${this.lease}, ${nodeId}, 1, now() + ${this.leaseMs} * interval '1 millisecond', now())
+        values (${this.lease}, ${this.holder}, 1, now() + ${this.leaseMs} * interval '1 millisecond', now())
         on conflict (name) do update set
           token = case when leases.holder = excluded.holder and leases.expires_at > now()
                        then leases.token else leases.token + 1 end,
@@ -304,7 +313,7 @@ export class LeaderElector implements Fence {
   private elect(token: number, until: number): void {
     this.term = { token, until }
     this.elections?.inc()
-    this.options.logger?.info({ nodeId: this.nodeId, fence: token }, 'elected leader')
+    this.options.logger?.info({ holder: this.holder, fence: token }, 'elected leader')
     this.transitions = this.transitions.then(async () => {
       for (const { name, start } of this.duties) {
         // Demoted (or re-elected) while starting: the rest of this term's duties do not start.
@@ -326,7 +335,7 @@ export class LeaderElector implements Fence {
     // A stop is planned; anything else means the lease was lost.
     const level = reason === STOPPING ? 'info' : 'warn'
     if (held)
-      this.options.logger?.[level]({ nodeId: this.nodeId, fence: held.token, reason }, 'no longer leader')
+      this.options.logger?.[level]({ holder: this.holder, fence: held.token, reason }, 'no longer leader')
     this.transitions = this.transitions.then(async () => {
       const running = this.running.reverse()
       this.running = []
