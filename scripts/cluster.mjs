@@ -42,11 +42,13 @@ const REDIS_CHECK_TIMEOUT_MS = 3_000
 /** A database name the script may create without quoting surprises. */
 const SAFE_DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
-const USAGE = `Usage: npm run cluster -- --nodes N [--workers W] [--port P] [--data-dir DIR]
+const USAGE = `Usage: npm run cluster -- --nodes N [--workers W] [--port P] [--host H] [--data-dir DIR]
 
   --nodes N       API nodes behind the front (1-${MAX_NODES}), on ports P+1 ... P+N
   --workers W     worker processes (0-${MAX_WORKERS}; default 1)
   --port P        the front's port (default 8080); the devnet's owner listens on P+N+1
+  --host H        the front's interface (default 127.0.0.1); the processes behind it stay on
+                  127.0.0.1
   --data-dir DIR  shared data directory: media, devnet state, the generated master key
                   (default data/cluster)
 
@@ -80,6 +82,7 @@ function parseCommandLine() {
         nodes: { type: 'string' },
         workers: { type: 'string', default: '1' },
         port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
         'data-dir': { type: 'string', default: path.join(repoRoot, 'data', 'cluster') },
         help: { type: 'boolean', default: false },
       },
@@ -97,6 +100,7 @@ function parseCommandLine() {
     nodes,
     workers: wholeNumber(values.workers, '--workers', 0, MAX_WORKERS),
     port: wholeNumber(values.port, '--port', 1, 65_535 - nodes - 1),
+    host: values.host,
     dataDir: path.resolve(values['data-dir']),
   }
 }
@@ -106,6 +110,24 @@ function printable(url) {
   const parsed = new URL(url)
   if (parsed.password) parsed.password = '***'
   return parsed.toString()
+}
+
+/** How this machine reaches a server bound to `host` (any-address binds are reached on loopback). */
+function reachableHost(host) {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** Refuses to start when a port the cluster needs is taken (a node there would answer probes). */
+async function checkPortsFree(host, ports) {
+  for (const port of ports) {
+    const free = await new Promise((resolve) => {
+      const server = net.createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, host, () => server.close(() => resolve(true)))
+    })
+    if (!free) throw new Error(`port ${port} on ${host} is in use; choose another --port`)
+  }
 }
 
 /** Connects to the database, creating it on the same server when it does not exist yet. */
@@ -300,12 +322,12 @@ class Supervisor {
  * Waits until http://127.0.0.1:<port><path> answers 200 (a child that dies meanwhile is restarted
  * and waited for), or the cluster is stopping, or time runs out.
  */
-async function waitUntilReady(supervisor, supervised, port, probePath = '/ready') {
+async function waitUntilReady(supervisor, supervised, port, probePath = '/ready', host = '127.0.0.1') {
   const started = Date.now()
   while (Date.now() - started < READY_TIMEOUT_MS) {
     if (supervisor.stopping) return
     try {
-      const response = await fetch(`http://127.0.0.1:${port}${probePath}`, {
+      const response = await fetch(`http://${host}:${port}${probePath}`, {
         signal: AbortSignal.timeout(2_000),
       })
       await response.body?.cancel()
@@ -327,6 +349,10 @@ async function main() {
   const chain = process.env.CHAIN?.trim() || 'devnet'
   const publicUrl = process.env.PUBLIC_URL?.trim() || `http://localhost:${options.port}`
 
+  const chainPort = options.port + options.nodes + 1
+  const nodePorts = Array.from({ length: options.nodes }, (_, i) => options.port + 1 + i)
+  await checkPortsFree(options.host, [options.port])
+  await checkPortsFree('127.0.0.1', [...nodePorts, ...(chain === 'devnet' ? [chainPort] : [])])
   await ensureDatabase(databaseUrl)
   await checkRedis(redisUrl)
   await mkdir(options.dataDir, { recursive: true })
@@ -341,7 +367,9 @@ async function main() {
     // The nodes believe X-Forwarded-For from the front only.
     TRUST_PROXY: '127.0.0.1,::1',
   }
+  // Each process has its own name (leader election tells them apart by it) and its own chain role.
   delete common.DEVNET_URL
+  delete common.MEMEPOOL_NODE_ID
   say(`database ${printable(databaseUrl)}, redis ${printable(redisUrl)}, data ${options.dataDir}`)
   const migrated = await runOnce(
     ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'main.ts'), 'migrate'],
@@ -368,7 +396,6 @@ async function main() {
   const serverArgs = ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')]
   // With workers, transformations are theirs; API nodes and the chain's owner keep to requests.
   const requestsOnly = options.workers > 0 ? { TRANSFORM_WORKERS: '0' } : {}
-  const chainPort = options.port + options.nodes + 1
   let devnetUrl = {}
   let owner
   if (chain === 'devnet') {
@@ -416,6 +443,8 @@ async function main() {
     path.join(repoRoot, 'src', 'cluster', 'front-main.ts'),
     '--port',
     String(options.port),
+    '--host',
+    options.host,
     ...apiNodes.flatMap((node) => ['--backend', `${node.name}=http://127.0.0.1:${node.port}`]),
     ...(owner ? ['--devnet', `chain=http://127.0.0.1:${chainPort}`] : []),
   ]
@@ -426,12 +455,12 @@ async function main() {
     args: frontArgs,
     env: process.env,
   })
-  await waitUntilReady(supervisor, front, options.port, '/health')
+  await waitUntilReady(supervisor, front, options.port, '/health', reachableHost(options.host))
   if (supervisor.stopping) return
   const workers = options.workers === 1 ? '1 worker' : `${options.workers} workers`
   const nodes = options.nodes === 1 ? '1 API node' : `${options.nodes} API nodes`
   const chainNote = owner ? `, devnet owned by chain on port ${chainPort}` : ''
-  say(`ready at ${publicUrl} (front on 127.0.0.1:${options.port}; ${nodes}, ${workers}${chainNote})`)
+  say(`ready at ${publicUrl} (front on ${options.host}:${options.port}; ${nodes}, ${workers}${chainNote})`)
 }
 
 main().catch((error) => {
