@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again after the Retry-After delay.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
+  // The database cannot be reached (restarting, down, or no connection free in time).
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The database is unreachable for the moment; nothing was changed. Try again shortly.',
+  },
   // Leader election (src/services/leader): a write by a node whose leader term has ended.
   NOT_LEADER: { status: 503, message: 'This node no longer leads; the current leader does this.' },
   // Wallet login (contracts/auth.ts). A challenge serves one login attempt, whatever its outcome.

@@ -9,6 +9,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type ValidationIssue } from '../../contracts/errors.ts'
+import { isDatabaseUnavailable } from '../adapters/db/unavailable.ts'
 
 export interface AppErrorOptions {
   /** Replaces the catalogue's message. It is sent to the client: no internals, no secrets. */
@@ -101,6 +102,7 @@ export function toAppError(error: unknown): AppError {
     return new AppError(STATUS_CODE_MAP[status] ?? 'MALFORMED_REQUEST', { cause: error })
   }
   if (status === 503) return new AppError('SERVICE_UNAVAILABLE', { cause: error })
+  if (isDatabaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE', { cause: error })
   return new AppError('INTERNAL', { cause: error })
 }
 

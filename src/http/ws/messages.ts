@@ -21,7 +21,7 @@ import {
   type WsErrorCode,
 } from '../../../contracts/ws.ts'
 import type { AppLogger } from '../../logger.ts'
-import { AppError } from '../errors.ts'
+import { toAppError } from '../errors.ts'
 import type { Connection, WsContext } from './connection.ts'
 import type { GatewayMeter } from './metrics.ts'
 import type { MessageRateLimiter } from './rate-limit.ts'
@@ -166,9 +166,17 @@ export class MessageRouter {
     type: string,
   ): { code: WsAnswerCode; message: string } {
     if (error instanceof WsError) return { code: error.code, message: error.message }
-    // Only client errors explain themselves; a server error's text could hold internals.
-    if (error instanceof AppError && error.statusCode < 500)
-      return { code: error.code, message: error.message }
+    // Client errors and "try again shortly" (503) explain themselves; any other server error's
+    // text could hold internals.
+    const appError = toAppError(error)
+    if (appError.statusCode < 500 || appError.statusCode === 503) {
+      if (appError.statusCode === 503)
+        this.options.logger?.warn(
+          { err: error, connectionId: connection.id, type },
+          'websocket handler unavailable',
+        )
+      return { code: appError.code, message: appError.message }
+    }
     this.options.logger?.error(
       { err: error, connectionId: connection.id, userId: connection.user?.id, type },
       'websocket handler failed',

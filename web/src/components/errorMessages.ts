@@ -24,6 +24,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   INTERNAL: 'Something went wrong on our side. Try again in a moment.',
   SERVICE_UNAVAILABLE: 'The service is briefly unavailable. Try again in a moment.',
   NOT_LEADER: 'The service is briefly unavailable while another server takes over. Try again in a moment.',
+  DATABASE_UNAVAILABLE:
+    'The service cannot reach its database for a moment; nothing was changed. Try again shortly.',
   // Wallet sign-in (SPEC 7).
   CHALLENGE_EXPIRED:
     'The sign-in request expired before it was signed. Try again and approve it within 5 minutes.',
