@@ -268,6 +268,11 @@ export function createFront(options: FrontOptions): Front {
         response.destroy()
         return
       }
+      // The rest of the body is read and dropped, so that the client can read the answer.
+      if (withBody) {
+        request.unpipe(proxyRequest)
+        request.resume()
+      }
       if (error.code === 'ECONNREFUSED') setHealth(member, false)
       // Tried once more, on another backend, only when nothing of the request can have arrived.
       if (!withBody && skip === undefined && neverDelivered(error, proxyRequest)) {
@@ -279,7 +284,8 @@ export function createFront(options: FrontOptions): Front {
     response.on('close', () => {
       if (!response.writableFinished) proxyRequest.destroy()
     })
-    if (withBody) pipeline(request, proxyRequest, () => {})
+    // On a backend error the error handler unpipes and drains the rest, and answers 503.
+    if (withBody) request.pipe(proxyRequest)
     else proxyRequest.end()
   }
 

@@ -279,4 +279,14 @@ describe('cluster front', () => {
     expect(response.status).toBe(503)
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE')
   })
+
+  it('answers 503 to a request with a body whose backend died, instead of dropping the connection', async () => {
+    const a = await startBackend('a')
+    const { front, url } = await startFront([a])
+    await a.kill()
+    expect(front.health().a).toBe(true)
+    const response = await fetch(`${url}/upload`, { method: 'POST', body: 'x'.repeat(5_000_000) })
+    expect(response.status).toBe(503)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE')
+  })
 })
