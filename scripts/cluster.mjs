@@ -410,6 +410,8 @@ async function main() {
         MEMEPOOL_ROLE: 'api',
         PORT: String(chainPort),
         MEMEPOOL_NODE: 'chain',
+        // The chain's owner never leads: killing a leader must not take the chain down with it.
+        LEADER_ELIGIBLE: 'off',
       },
     })
     await waitUntilReady(supervisor, owner, chainPort)

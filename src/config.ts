@@ -97,6 +97,8 @@ export interface Config {
     leaseMs: number
     /** Shorter than leaseMs: a leader renews several times per lease. */
     renewMs: number
+    /** False: this process never takes the lease (the cluster's chain owner). */
+    eligible: boolean
   }
 }
 
@@ -310,6 +312,12 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     default: '2000',
     description: 'How often nodes take or renew the leader lease (100-30000, below LEADER_LEASE_MS).',
   },
+  {
+    name: 'LEADER_ELIGIBLE',
+    default: 'on',
+    description:
+      'off: this process never leads (the cluster command sets it for the devnet owner, so that killing a leader never takes the chain down with it).',
+  },
 ]
 
 class Reader {
@@ -412,7 +420,8 @@ function readLeader(r: Reader, nodeName: string | undefined): Config['leader'] {
   const renewMs = r.int('LEADER_RENEW_MS', 2000, 100, 30_000)
   if (renewMs >= leaseMs)
     r.problems.push(`LEADER_RENEW_MS (${renewMs}) must be below LEADER_LEASE_MS (${leaseMs})`)
-  return { nodeId, leaseMs, renewMs }
+  const eligible = r.oneOf('LEADER_ELIGIBLE', 'on', ['on', 'off'] as const) === 'on'
+  return { nodeId, leaseMs, renewMs, eligible }
 }
 
 /** A Redis address: redis:// or rediss:// (TLS), a host, an optional port and database number. */

@@ -205,7 +205,9 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
   // load: one node does it.
   leader.duty('deposits', () => deposits.start(bus, config.wallet.depositScanIntervalSeconds))
   leader.duty('payouts', () => payouts.start(bus, config.wallet.depositScanIntervalSeconds))
-  await leader.start()
+  // A process that may not lead still fences nothing and starts no duty: it serves only.
+  if (config.leader.eligible) await leader.start()
+  else logger.info('not eligible to lead (LEADER_ELIGIBLE=off): leader duties run elsewhere')
 
   if (config.role === 'worker') {
     logger.info('worker role: no HTTP; running block sync until a signal')

@@ -308,6 +308,12 @@ describe('leader settings', () => {
     expect(loadConfig({ MEMEPOOL_NODE: 'api-2', MEMEPOOL_NODE_ID: 'n7' }).leader.nodeId).toBe('n7')
   })
 
+  it('let every process lead unless LEADER_ELIGIBLE is off, and refuse other words', () => {
+    expect(loadConfig({}).leader.eligible).toBe(true)
+    expect(loadConfig({ LEADER_ELIGIBLE: 'off' }).leader.eligible).toBe(false)
+    expect(() => loadConfig({ LEADER_ELIGIBLE: 'no' })).toThrow(ConfigError)
+  })
+
   it('refuse a renewal that is not shorter than the lease', () => {
     const refused = (() => {
       try {
