@@ -235,8 +235,10 @@ class Supervised {
     })
     this.child = child
     this.exitedPromise = new Promise((resolve) => {
+      // A child that could not be spawned never exits: it counts as stopped, and is not retried.
       child.once('error', (error) => {
         process.stderr.write(`cluster: ${this.name} could not start: ${error.message}\n`)
+        resolve(1)
       })
       child.once('exit', (code, signal) => {
         resolve(exitCodeOf(code, signal))
