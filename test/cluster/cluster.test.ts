@@ -11,115 +11,32 @@
  *   - SIGTERM stops the command and every process it started (no pid survives).
  * Skipped unless DATABASE_URL and REDIS_URL are set; the database is created and dropped here.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BSM, PrivateKey, Utils } from '@bsv/sdk'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import type { ChallengeResponse } from '../../contracts/auth.ts'
-import { type ServerMessage, WS_CHANNELS, WS_PATH } from '../../contracts/ws.ts'
+import { type ServerMessage, WS_CHANNELS } from '../../contracts/ws.ts'
+import {
+  ClusterRun,
+  DATABASE_URL,
+  databaseUrl,
+  freePortRange,
+  isAlive,
+  onServer,
+  REDIS_URL,
+  sleep,
+  until,
+  WsClient,
+} from './support.ts'
 
-const DATABASE_URL = process.env.DATABASE_URL || undefined
-const REDIS_URL = process.env.REDIS_URL || undefined
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 const NODE_HEADER = 'x-memepool-node'
 const READY_TIMEOUT_MS = 240_000
-const WAIT_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 40_000
 /** Processes of the cluster: front, chain, 2 API nodes; the worker has no port. */
 const PORTS_NEEDED = 4
-
-interface Started {
-  name: string
-  role: string
-  pid: number
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-async function until<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  timeoutMs = WAIT_TIMEOUT_MS,
-): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const value = await attempt().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await sleep(250)
-  }
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with the next few free too. */
-async function freePortRange(count: number): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000)
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)))
-    if (free.every(Boolean)) return base
-  }
-  throw new Error('no free port range')
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-class ClusterRun {
-  output = ''
-  readonly started: Started[] = []
-  readonly child: ChildProcess
-  readonly exited: Promise<number | null>
-
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'cluster.mjs'), ...args], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const read = (chunk: Buffer) => {
-      this.output += chunk.toString()
-      for (const match of chunk
-        .toString()
-        .matchAll(/cluster: started (\S+) \((\w+)\)(?: port \d+)? pid (\d+)/g)) {
-        this.started.push({ name: match[1]!, role: match[2]!, pid: Number(match[3]) })
-      }
-    }
-    this.child.stdout!.on('data', read)
-    this.child.stderr!.on('data', read)
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
-  }
-
-  /** The lines the command itself printed (not its children's logs). */
-  clusterLines(): string[] {
-    return this.output.split('\n').filter((line) => line.startsWith('cluster: '))
-  }
-
-  pidsOf(name: string): number[] {
-    return this.started.filter((s) => s.name === name).map((s) => s.pid)
-  }
-}
 
 async function signInAsAdmin(front: string, key: PrivateKey): Promise<string> {
   const challengeResponse = await fetch(`${front}/api/v1/auth/challenge`, { method: 'POST' })
@@ -142,19 +59,10 @@ async function signInAsAdmin(front: string, key: PrivateKey): Promise<string> {
 }
 
 /** A WebSocket through the front, subscribed to `blocks`, collecting every message. */
-async function subscribeToBlocks(front: string): Promise<{ ws: WebSocket; messages: ServerMessage[] }> {
-  const ws = new WebSocket(`${front.replace('http:', 'ws:')}${WS_PATH}`)
-  const messages: ServerMessage[] = []
-  ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as ServerMessage))
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  ws.send(JSON.stringify({ id: 1, type: 'subscribe', channel: WS_CHANNELS.blocks }))
-  await until('the subscription reply', async () =>
-    messages.some((m) => m.type === 'reply' && m.id === 1) ? true : undefined,
-  )
-  return { ws, messages }
+async function subscribeToBlocks(front: string): Promise<{ ws: WsClient; messages: ServerMessage[] }> {
+  const ws = await WsClient.open(front)
+  await ws.subscribe(WS_CHANNELS.blocks)
+  return { ws, messages: ws.messages }
 }
 
 describe.skipIf(!DATABASE_URL || !REDIS_URL)('npm run cluster (2 API nodes, 1 worker)', () => {
@@ -164,19 +72,13 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('npm run cluster (2 API nodes, 1 wo
   let dataDir: string
   let front: string
 
-  const serverUrl = (database: string) => {
-    const url = new URL(DATABASE_URL!)
-    url.pathname = `/${database}`
-    return url.toString()
-  }
-
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'memepool-cluster-'))
     const port = await freePortRange(PORTS_NEEDED)
     front = `http://127.0.0.1:${port}`
     run = new ClusterRun(['--nodes', '2', '--workers', '1', '--port', String(port), '--data-dir', dataDir], {
       ...process.env,
-      DATABASE_URL: serverUrl(databaseName),
+      DATABASE_URL: databaseUrl(databaseName),
       REDIS_URL,
       MASTER_KEY: '',
       DEVNET_BLOCK_INTERVAL_S: '0',
@@ -184,25 +86,12 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('npm run cluster (2 API nodes, 1 wo
       LOG_LEVEL: 'warn',
       DEMO: 'off',
     })
-    await until(
-      'the cluster to say it is ready',
-      async () => {
-        if (run.child.exitCode !== null) throw new Error(`the cluster exited early:\n${run.output}`)
-        return run.output.includes('cluster: ready at') ? true : undefined
-      },
-      READY_TIMEOUT_MS,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${run.output.slice(-4000)}`)
-    })
+    await run.waitReady(READY_TIMEOUT_MS)
   })
 
   afterAll(async () => {
-    if (run && run.child.exitCode === null) run.child.kill('SIGKILL')
-    for (const started of run?.started ?? []) if (isAlive(started.pid)) process.kill(started.pid, 'SIGKILL')
-    const client = new pg.Client({ connectionString: serverUrl('postgres') })
-    await client.connect()
-    await client.query(`drop database if exists ${databaseName} with (force)`)
-    await client.end()
+    run?.killAll()
+    await onServer(`drop database if exists ${databaseName} with (force)`)
     if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
 
@@ -274,11 +163,11 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('npm run cluster (2 API nodes, 1 wo
           )
           expect(snapshot).toMatchObject({ data: { height: tip.height, hash: tip.hash } })
         } finally {
-          second.ws.terminate()
+          second.ws.close()
         }
       }
     } finally {
-      ws.terminate()
+      ws.close()
     }
   })
 
