@@ -195,7 +195,7 @@ function printTable(rows: Row[]): void {
       memepool: r.value,
       baseline: r.baseline,
       'baseline value': r.baselineValue,
-      ratio: r.ratio,
+      ratio: r.ratio ?? 'n/a',
       "others' CPU % (ours / baseline's)": r.othersPct,
     })),
   )
