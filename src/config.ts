@@ -24,6 +24,8 @@ export interface Config {
   /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir/db. */
   databaseUrl: string | undefined
   redisUrl: string | undefined
+  /** Start of every Redis key and channel of this deployment. */
+  redisPrefix: string
   chain: ChainNetwork
   /**
    * With CHAIN=devnet: the origin of the Memepool server that owns the devnet, whose
@@ -149,6 +151,12 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     default: '(unset: in-process)',
     description:
       'Redis for pub/sub, shared rate limits and caches, e.g. redis://127.0.0.1:6379; while it is down the node runs degraded (/ready says so).',
+  },
+  {
+    name: 'REDIS_PREFIX',
+    default: 'memepool:',
+    description:
+      'Start of every Redis key and pub/sub channel; deployments sharing one Redis need different ones (pub/sub ignores the database number). 1-64 letters, digits and . _ : -',
   },
   {
     name: 'CHAIN',
@@ -424,6 +432,13 @@ function readLeader(r: Reader, nodeName: string | undefined): Config['leader'] {
   return { nodeId, leaseMs, renewMs, eligible }
 }
 
+function readRedisPrefix(r: Reader): string {
+  const prefix = r.optional('REDIS_PREFIX') ?? 'memepool:'
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
+    r.problems.push('REDIS_PREFIX must be 1 to 64 letters, digits, dots, underscores, colons or dashes')
+  return prefix
+}
+
 /** A Redis address: redis:// or rediss:// (TLS), a host, an optional port and database number. */
 const REDIS_DATABASE_PATH_PATTERN = /^(\/\d{1,5})?\/?$/
 
@@ -479,6 +494,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: readRedisUrl(r),
+    redisPrefix: readRedisPrefix(r),
     chain,
     devnetUrl: readDevnetUrl(r, chain),
     nodeName: readNodeName(r),

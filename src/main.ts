@@ -89,7 +89,12 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger: logger.child({ component: 'leader' }),
     registry,
   })
-  const shared = openSharedState({ redisUrl: config.redisUrl, logger, registry })
+  const shared = openSharedState({
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    logger,
+    registry,
+  })
   const bus = shared.bus
   const chain = await openChain(config, logger)
   const syncLog = logger.child({ component: 'block-sync' })

@@ -268,7 +268,10 @@ async function createDatabase(): Promise<{ url: string; drop: () => Promise<void
 }
 
 async function runNodes(databaseUrl: string, redisUrl: string, dataDir: string): Promise<FanoutPhase> {
+  // Pub/sub ignores the database number: a prefix of our own keeps other deployments out.
+  const prefix = `bench-fanout-${process.pid}:`
   const common = {
+    REDIS_PREFIX: prefix,
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
@@ -283,7 +286,7 @@ async function runNodes(databaseUrl: string, redisUrl: string, dataDir: string):
   }
   const nodes: ServerProcess[] = []
   const clients = openRedisClients(redisUrl)
-  const bus = new RedisBus({ publisher: clients.commands, subscriber: clients.subscriber })
+  const bus = new RedisBus({ publisher: clients.commands, subscriber: clients.subscriber, prefix })
   const load = new Subscribers()
   try {
     for (const name of ['a', 'b']) {

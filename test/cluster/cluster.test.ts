@@ -80,6 +80,8 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('npm run cluster (2 API nodes, 1 wo
       ...process.env,
       DATABASE_URL: databaseUrl(databaseName),
       REDIS_URL,
+      // The shared Redis may serve other deployments at the same time: keep to our own keys.
+      REDIS_PREFIX: `${databaseName}:`,
       MASTER_KEY: '',
       DEVNET_BLOCK_INTERVAL_S: '0',
       ADMINS: admin.toPublicKey().toString(),

@@ -51,4 +51,12 @@ describe('REDIS_URL', () => {
       expect(problems.join(' ')).not.toContain('hunter2')
     }
   })
+
+  it('names every key and channel with REDIS_PREFIX (memepool: by default) and refuses odd prefixes', () => {
+    expect(loadConfig({}).redisPrefix).toBe('memepool:')
+    expect(loadConfig({ REDIS_PREFIX: 'staging-2:' }).redisPrefix).toBe('staging-2:')
+    for (const bad of ['has space', 'x'.repeat(65), 'a/b']) {
+      expect(() => loadConfig({ REDIS_PREFIX: bad })).toThrow(ConfigError)
+    }
+  })
 })

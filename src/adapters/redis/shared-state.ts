@@ -38,6 +38,8 @@ export interface SharedState {
 
 export interface SharedStateOptions {
   redisUrl: string | undefined
+  /** Keys and channels of this deployment start with it, so deployments can share one Redis. */
+  redisPrefix?: string
   logger: AppLogger
   registry?: Registry
 }
@@ -54,15 +56,21 @@ export function openSharedState(options: SharedStateOptions): SharedState {
     })
   }
   const logger = options.logger.child({ component: 'redis' })
-  const { registry } = options
+  const { registry, redisPrefix: prefix } = options
   const clients = openRedisClients(options.redisUrl, { logger })
   if (registry) registerRedisMetrics(registry, [clients.commands, clients.subscriber])
-  const bus = new RedisBus({ publisher: clients.commands, subscriber: clients.subscriber, logger, registry })
+  const bus = new RedisBus({
+    publisher: clients.commands,
+    subscriber: clients.subscriber,
+    logger,
+    registry,
+    prefix,
+  })
   return withRoundCache({
     mode: 'redis',
     bus,
-    rateLimitStore: new RedisRateLimitStore({ connection: clients.commands, logger, registry }),
-    cache: new RedisCache({ connection: clients.commands, logger }),
+    rateLimitStore: new RedisRateLimitStore({ connection: clients.commands, logger, registry, prefix }),
+    cache: new RedisCache({ connection: clients.commands, logger, prefix }),
     readiness: [redisCheck([clients.commands, clients.subscriber])],
     close: async () => {
       bus.close()

@@ -10,6 +10,7 @@ import * as m0008 from './0008_rounds.ts'
 import * as m0009 from './0009_watching.ts'
 import * as m0010 from './0010_market.ts'
 import * as m0011 from './0011_leader.ts'
+import * as m0012 from './0012_meme_earnings_index.ts'
 
 /** Migrations in order. Names sort by their number; a migration is never edited once released. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_watching': m0009,
   '0010_market': m0010,
   '0011_leader': m0011,
+  '0012_meme_earnings_index': m0012,
 }
 
 export const migrationProvider: MigrationProvider = {
