@@ -188,6 +188,7 @@ export async function startRounds(deps: {
 
   let gateway: Gateway | undefined
   let roundTimer: NodeJS.Timeout | undefined
+  let stopped = false
   const unsubscribers: Array<() => void> = []
 
   return {
@@ -258,32 +259,52 @@ export async function startRounds(deps: {
           key: message.memeId,
         })),
       )
-      // The round's view is computed at most once a second, and only when something changed.
-      let stale = true
-      unsubscribers.push(
-        bus.subscribe('round.updated', () => {
-          stale = true
-        }),
-      )
+      // The round's view is computed when something changed, at most once a second: at once
+      // when the last computation is a second old (so a block or a charge shows without waiting
+      // for a tick), else when the second is up.
       const publishRound = g.throttledChannel(WS_CHANNELS.round, ROUND_PUBLISH_INTERVAL_MS)
+      let stale = true
       let publishing = false
-      roundTimer = setInterval(() => {
-        if (!stale || publishing) return
+      let lastStartMs = Number.NEGATIVE_INFINITY
+      const refreshRound = () => {
+        if (publishing || roundTimer !== undefined || !stale || stopped) return
+        const waitMs = lastStartMs + ROUND_PUBLISH_INTERVAL_MS - performance.now()
+        if (waitMs > 0) {
+          roundTimer = setTimeout(() => {
+            roundTimer = undefined
+            refreshRound()
+          }, Math.ceil(waitMs))
+          return
+        }
         stale = false
         publishing = true
+        lastStartMs = performance.now()
         queries
           .current()
           .then((current) => publishRound(current.round))
-          .catch((error) => log.warn({ err: error }, 'publishing the round failed'))
+          .catch((error) => {
+            stale = true
+            log.warn({ err: error }, 'publishing the round failed')
+          })
           .finally(() => {
             publishing = false
+            refreshRound()
           })
-      }, ROUND_PUBLISH_INTERVAL_MS)
+      }
+      unsubscribers.push(
+        bus.subscribe('round.updated', () => {
+          stale = true
+          // After the other subscribers (the round cache drops its copy on the same message).
+          setImmediate(refreshRound)
+        }),
+      )
+      refreshRound()
       return g
     },
     async stop() {
       stopLeading?.()
-      clearInterval(roundTimer)
+      stopped = true
+      clearTimeout(roundTimer)
       for (const unsubscribe of unsubscribers) unsubscribe()
       await watch.close()
       await gateway?.close()
