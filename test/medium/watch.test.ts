@@ -313,28 +313,37 @@ describe('a round that closes during a flush', () => {
   })
 })
 
+/**
+ * A world whose ledger crashes at `point` while `armed.on` is true, with a round open on one
+ * fresh meme and a funded viewer.
+ */
+async function crashingWorldAt(point: string) {
+  const armed = { on: false }
+  const crashing = await new WatchWorld(
+    db,
+    {},
+    {
+      onFault: (at) => {
+        if (armed.on && at === point) throw new SimulatedCrash(at)
+      },
+    },
+  ).init()
+  height += 10
+  const creator = await crashing.newUser()
+  const memeId = await crashing.approvedMeme(creator)
+  await crashing.block(height)
+  const viewer = await crashing.newUser(1000)
+  return { crashing, armed, memeId, viewer }
+}
+
 describe('failures', () => {
   it('a flush that dies before commit charges nothing, and the next one charges each second once', async () => {
-    let armed = false
-    const crashing = await new WatchWorld(
-      db,
-      {},
-      {
-        onFault: (point) => {
-          if (armed && point === 'post:beforeCommit') throw new SimulatedCrash(point)
-        },
-      },
-    ).init()
-    height += 10
-    const creator = await crashing.newUser()
-    const memeId = await crashing.approvedMeme(creator)
-    await crashing.block(height)
-    const viewer = await crashing.newUser(1000)
+    const { crashing, armed, memeId, viewer } = await crashingWorldAt('post:beforeCommit')
     const { session } = await crashing.watch.startSession(viewer, memeId)
     crashing.confirmFor(viewer, session.sessionId, 20)
-    armed = true
+    armed.on = true
     await expect(crashing.watch.flush()).rejects.toBeInstanceOf(SimulatedCrash)
-    armed = false
+    armed.on = false
     crashing.confirmFor(viewer, session.sessionId, 5)
     await crashing.watch.flush()
     const stopping = crashing.watch.stop(viewer, session.sessionId)
@@ -344,24 +353,10 @@ describe('failures', () => {
   })
 
   it('a start that dies before commit leaves neither a hold nor a session row', async () => {
-    let armed = false
-    const crashing = await new WatchWorld(
-      db,
-      {},
-      {
-        onFault: (point) => {
-          if (armed && point === 'hold:beforeCommit') throw new SimulatedCrash(point)
-        },
-      },
-    ).init()
-    height += 10
-    const creator = await crashing.newUser()
-    const memeId = await crashing.approvedMeme(creator)
-    await crashing.block(height)
-    const viewer = await crashing.newUser(1000)
-    armed = true
+    const { crashing, armed, memeId, viewer } = await crashingWorldAt('hold:beforeCommit')
+    armed.on = true
     await expect(crashing.watch.startSession(viewer, memeId)).rejects.toBeInstanceOf(SimulatedCrash)
-    armed = false
+    armed.on = false
     const rows = await sql<{ sessions: number; holds: number }>`
       select (select count(*)::int from watch_sessions where user_id = ${viewer}) as sessions,
              (select count(*)::int from holds where account_id = ${userAccountId(viewer)}) as holds`.execute(
