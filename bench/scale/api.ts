@@ -24,14 +24,13 @@ import {
   measureMachine,
   measureProcess,
   ROOT,
-  ratio,
   round2,
   type ServerProcess,
   startServer,
   stopChildrenOnExit,
   stopServer,
 } from './common.ts'
-import { type BenchResult, othersPair, writeResult } from './report.ts'
+import { type BenchResult, othersPair, rowMaker, writeResult } from './report.ts'
 
 const RATE_LIMIT_API_PER_MIN = '1000000'
 const WARMUP_S = 2
@@ -129,14 +128,11 @@ async function main() {
   }
   const baseline = runs.at(-1)!
   const rows = runs.slice(0, -1).flatMap((run) => {
-    const row = (measure: string, value: number, baselineValue: number) => ({
-      benchmark: 'api' as const,
-      measure: `GET ${run.path.replace('/api/v1', '')} ${measure} @ ${connections} conn.`,
+    const row = rowMaker({
+      benchmark: 'api',
+      label: (measure) => `GET ${run.path.replace('/api/v1', '')} ${measure} @ ${connections} conn.`,
       subject: 'memepool',
-      value,
       baseline: 'Fastify hello-world',
-      baselineValue,
-      ratio: ratio(value, baselineValue),
       othersPct: othersPair(run.machine.othersPct, baseline.machine.othersPct),
     })
     return [

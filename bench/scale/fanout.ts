@@ -36,7 +36,6 @@ import {
   type MachineLoad,
   measureMachine,
   ROOT,
-  ratio,
   round1,
   round2,
   type ServerProcess,
@@ -47,7 +46,7 @@ import {
   stopServer,
 } from './common.ts'
 import type { FanoutCommand, FanoutMessage, FanoutServerKind } from './fanout-load.ts'
-import { type BenchResult, othersPair, writeResult } from './report.ts'
+import { type BenchResult, othersPair, rowMaker, writeResult } from './report.ts'
 
 const PG_DATABASE = 'memepool_bench_fanout'
 /** Time for an update to reach everyone: the nodes' round timer is 1 s. */
@@ -368,14 +367,11 @@ async function main() {
   }
   const others = othersPair(nodes.machine.othersPct, broadcast.machine.othersPct)
   const at = `@ ${subscribers} subscribers`
-  const row = (measure: string, value: number, baselineValue: number) => ({
-    benchmark: 'fanout' as const,
-    measure: `${measure} ${at}`,
+  const row = rowMaker({
+    benchmark: 'fanout',
+    label: (measure) => `${measure} ${at}`,
     subject: '2 nodes + Redis',
-    value,
     baseline: 'bare ws broadcast (1 process)',
-    baselineValue,
-    ratio: ratio(value, baselineValue),
     othersPct: others,
   })
   const result: BenchResult = {
@@ -391,7 +387,8 @@ async function main() {
       subscribers,
       updates,
       workers: workerCount,
-      trigger: "'round.updated' published on the Redis bus; the nodes' round timer (1 s) then publishes",
+      trigger:
+        "'round.updated' published on the Redis bus; each node then recomputes the round (at most once a second) and publishes it",
       phases: [nodes, broadcast],
     },
   }

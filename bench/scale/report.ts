@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { ratio } from './common.ts'
 
 export interface Row {
   benchmark: 'ledger' | 'ws' | 'api' | 'fanout'
@@ -35,4 +36,23 @@ export function writeResult(out: string | undefined, result: BenchResult): void 
 
 export function othersPair(ours: number, baseline: number): string {
   return `${ours} / ${baseline}`
+}
+
+/**
+ * A maker of one benchmark's rows: everything but the measure and the two values is the same
+ * for each, and `label` turns a measure into its table text (e.g. adds "@ 10000 clients").
+ */
+export function rowMaker(
+  fixed: Omit<Row, 'measure' | 'value' | 'baselineValue' | 'ratio'> & {
+    label: (measure: string) => string
+  },
+): (measure: string, value: number | undefined, baselineValue: number | undefined) => Row {
+  const { label, ...shared } = fixed
+  return (measure, value, baselineValue) => ({
+    ...shared,
+    measure: label(measure),
+    value,
+    baselineValue,
+    ratio: ratio(value, baselineValue),
+  })
 }

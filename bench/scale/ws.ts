@@ -20,7 +20,6 @@ import {
   type MachineLoad,
   measureMachine,
   measureProcess,
-  ratio,
   round1,
   round2,
   sleep,
@@ -29,7 +28,7 @@ import {
   stopLoads,
   stopServer,
 } from './common.ts'
-import { type BenchResult, othersPair, writeResult } from './report.ts'
+import { type BenchResult, othersPair, rowMaker, writeResult } from './report.ts'
 import type { WsLoadCommand, WsLoadMessage, WsProtocol } from './ws-load.ts'
 
 /** Connecting this long without a new client ends the ramp where it got to. */
@@ -198,14 +197,11 @@ async function main() {
   const socketio = await runPhase('socketio', 1)
   const others = othersPair(gateway.machine.othersPct, socketio.machine.othersPct)
   const at = `@ ${clients} clients`
-  const row = (measure: string, value: number, baselineValue: number) => ({
-    benchmark: 'ws' as const,
-    measure: `${measure} ${at}`,
+  const row = rowMaker({
+    benchmark: 'ws',
+    label: (measure) => `${measure} ${at}`,
     subject: 'gateway',
-    value,
     baseline: 'Socket.IO 4.8',
-    baselineValue,
-    ratio: ratio(value, baselineValue),
     othersPct: others,
   })
   const result: BenchResult = {

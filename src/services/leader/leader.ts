@@ -302,11 +302,16 @@ export class LeaderElector implements Fence {
 
   private armExpiry(until: number): void {
     clearTimeout(this.expiryTimer)
+    // Node's timers measure from the event loop's cached clock, so one can fire a little before
+    // `until` by performance.now(): then it is armed again rather than forgotten, which would
+    // leave a node whose renewals fail leading for ever.
     this.expiryTimer = setTimeout(
       () => {
-        if (this.term && performance.now() >= this.term.until) void this.demote('the lease ran out unrenewed')
+        if (!this.term) return
+        if (performance.now() >= this.term.until) void this.demote('the lease ran out unrenewed')
+        else this.armExpiry(this.term.until)
       },
-      Math.max(0, until - performance.now()),
+      Math.max(0, Math.ceil(until - performance.now())),
     )
   }
 
