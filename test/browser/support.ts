@@ -229,8 +229,9 @@ export function watchForProblems(page: Page): string[] {
   })
   page.on('requestfailed', (request) => {
     const reason = request.failure()?.errorText ?? 'unknown'
-    // A poll still in flight when the test navigates is cut off by the navigation, not failed.
-    if (request.resourceType() === 'fetch' && reason === 'net::ERR_ABORTED') return
+    // A poll or the favicon still in flight when the test navigates is cancelled by the browser
+    // (ERR_ABORTED), not failed by the server; a page itself that is aborted still counts.
+    if (reason === 'net::ERR_ABORTED' && request.resourceType() !== 'document') return
     problems.push(`request failed: ${request.url()} (${reason})`)
   })
   return problems
