@@ -34,10 +34,10 @@ import { chainReadiness, chainRoutes } from './http/routes/chain.ts'
 import { marketRoutes } from './http/routes/market.ts'
 import { walletRoutes } from './http/routes/wallet.ts'
 import { withdrawalRoutes } from './http/routes/withdrawals.ts'
-import { userAccountId } from './ledger/accounts.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { type AppLogger, createLogger } from './logger.ts'
 import { type Rounds, startRounds } from './rounds.ts'
+import { announceBalance } from './services/balance-events.ts'
 import { BlockSync } from './services/chain-sync.ts'
 import { LeaderElector } from './services/leader/leader.ts'
 import { MarketRepository } from './services/market/market.repository.ts'
@@ -136,15 +136,9 @@ async function start(config: Config, logger: AppLogger): Promise<Running> {
     logger: logger.child({ component: 'deposits' }),
     // The header's balance moves as soon as a deposit is credited, on whichever node the user is.
     onBalanceChanged: (userId) => {
-      ledger
-        .getAccount(userAccountId(userId))
-        .then((account) => {
-          if (account) {
-            const { balanceSats, availableSats } = account
-            bus.publish('user.event', { userId, event: { kind: 'balance', balanceSats, availableSats } })
-          }
-        })
-        .catch((error) => logger.warn({ err: error, userId }, 'announcing a deposit balance failed'))
+      announceBalance(ledger, bus, userId).catch((error) =>
+        logger.warn({ err: error, userId }, 'announcing a deposit balance failed'),
+      )
     },
   })
   await deposits.init()

@@ -33,6 +33,7 @@ import { userAccountId } from './ledger/accounts.ts'
 import type { Ledger } from './ledger/ledger.ts'
 import type { AppLogger } from './logger.ts'
 import type { AuthService } from './services/auth/auth.service.ts'
+import { announceBalance } from './services/balance-events.ts'
 import type { LeaderElector } from './services/leader/leader.ts'
 import { attachMarketChannel } from './services/market/market-channel.ts'
 import { NotificationsRepository, NotificationsService } from './services/rounds/notifications.ts'
@@ -93,18 +94,8 @@ export async function startRounds(deps: {
           for (const { userId, notification } of written)
             bus.publish('user.event', { userId, event: { kind: 'notification', notification } })
           // Rewards moved their balances: tell them too.
-          for (const userId of new Set(written.map((w) => w.userId))) {
-            const account = await ledger.getAccount(userAccountId(userId))
-            if (account)
-              bus.publish('user.event', {
-                userId,
-                event: {
-                  kind: 'balance',
-                  balanceSats: account.balanceSats,
-                  availableSats: account.availableSats,
-                },
-              })
-          }
+          for (const userId of new Set(written.map((w) => w.userId)))
+            await announceBalance(ledger, bus, userId)
         })
         .catch((error) =>
           log.error({ err: error, height: round.height }, 'writing round notifications failed'),

@@ -254,7 +254,7 @@ export class BlockSync {
 
   private async replaceAbove(height: number, added: BlockHeader[]): Promise<void> {
     await this.options.db.transaction().execute(async (trx) => {
-      if (this.options.fence) await assertLeader(trx, this.options.fence)
+      await assertLeader(trx, this.options.fence)
       await trx.deleteFrom('blocks').where('height', '>', height).execute()
       if (added.length === 0) return
       await trx

@@ -18,12 +18,12 @@ import { DEFAULT_REDIS_PREFIX, type RedisConnection } from '../redis/client.ts'
 import { MemoryRateLimitStore } from './memory.ts'
 import type { RateLimitHit, RateLimitStore } from './store.ts'
 
-/** KEYS[1] the window's key, ARGV[1] its length in ms. Returns { count, ms left }. */
+/**
+ * KEYS[1] the window's key, ARGV[1] its length in ms. Returns { count, ms left }. A key without
+ * an expiry (the first hit of a window) answers PTTL -1 and gets the window's.
+ */
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])

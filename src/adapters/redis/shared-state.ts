@@ -24,7 +24,6 @@ export const ROUND_CACHE_TTL_MS = 1_000
 const ROUND_CACHE_KEY = 'round:current'
 
 export interface SharedState {
-  mode: 'in-process' | 'redis'
   bus: Bus
   rateLimitStore: RateLimitStore
   cache: Cache
@@ -47,7 +46,6 @@ export interface SharedStateOptions {
 export function openSharedState(options: SharedStateOptions): SharedState {
   if (options.redisUrl === undefined) {
     return withRoundCache({
-      mode: 'in-process',
       bus: new InProcessBus(),
       rateLimitStore: new MemoryRateLimitStore(),
       cache: new MemoryCache(),
@@ -67,7 +65,6 @@ export function openSharedState(options: SharedStateOptions): SharedState {
     prefix,
   })
   return withRoundCache({
-    mode: 'redis',
     bus,
     rateLimitStore: new RedisRateLimitStore({ connection: clients.commands, logger, registry, prefix }),
     cache: new RedisCache({ connection: clients.commands, logger, prefix }),

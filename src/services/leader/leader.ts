@@ -32,7 +32,6 @@
  * so `npm start` behaves as before. Services given no fence run unfenced (single-node mode).
  */
 import { randomBytes } from 'node:crypto'
-import { hostname } from 'node:os'
 import { type Kysely, sql } from 'kysely'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { ErrorCode } from '../../../contracts/errors.ts'
@@ -46,11 +45,6 @@ export const DEFAULT_RENEW_MS = 2_000
 const ADVISORY_LOCK_CLASS = 0x6d656d65
 const STOPPING = 'stopping'
 const HOLDER_SUFFIX_BYTES = 4
-
-/** The node id when MEMEPOOL_NODE_ID is not set: unique per process on one machine. */
-export function defaultNodeId(): string {
-  return `${hostname()}:${process.pid}`
-}
 
 /** A write by a node that no longer holds the lease it was elected with. */
 export class LeaderLostError extends Error {
@@ -70,10 +64,6 @@ export class LeaderLostError extends Error {
   }
 }
 
-export function isLeaderLost(error: unknown): error is LeaderLostError {
-  return error instanceof LeaderLostError
-}
-
 /** What a fenced service needs of the elector. */
 export interface Fence {
   readonly lease: string
@@ -87,7 +77,9 @@ export interface Fence {
  * Inside a writer's transaction: throws LeaderLostError unless the fence's token is still the
  * lease's. The share lock holds a takeover back until this transaction ends.
  */
-export async function assertLeader(db: Kysely<Database>, fence: Fence): Promise<void> {
+export async function assertLeader(db: Kysely<Database>, fence: Fence | undefined): Promise<void> {
+  // No fence: a single process that leads by itself (embedded, tests), nothing to check.
+  if (fence === undefined) return
   const term = fence.token()
   if (term === undefined) throw new LeaderLostError(fence.lease, undefined)
   const row = await db

@@ -87,7 +87,7 @@ export class RoundEngine {
     let skipped = false
     let assigned: string[] = []
     await db.transaction().execute(async (trx) => {
-      await this.fenced(trx)
+      await assertLeader(trx, this.options.fence)
       const existing = await trx
         .selectFrom('rounds')
         .select(['block_hash'])
@@ -152,7 +152,7 @@ export class RoundEngine {
           ref: `round:${height}`,
         },
       ],
-      (trx) => this.fenced(trx),
+      (trx) => assertLeader(trx, this.options.fence),
     )
     if (result.status === 'ok')
       logger?.info({ height, sats: left, into: nextPool }, 'late pool payments rolled over')
@@ -207,7 +207,7 @@ export class RoundEngine {
       transfers.length === 0
         ? await this.markSettledOnly(round.height, summary)
         : await ledger.transfer(transfers, async (trx) => {
-            await this.fenced(trx)
+            await assertLeader(trx, this.options.fence)
             // New transfers for a round that is not closed would be a bug: the ids are its own.
             if (!(await rounds.markSettled(trx, round.height, summary, this.now()))) {
               throw new Error(`round ${round.height} was settled without its transfers`)
@@ -223,15 +223,10 @@ export class RoundEngine {
   /** An empty pool pays nothing: the round is only marked settled (once). */
   private async markSettledOnly(height: number, summary: unknown): Promise<{ status: 'ok' | 'exists' }> {
     const moved = await this.options.db.transaction().execute(async (trx) => {
-      await this.fenced(trx)
+      await assertLeader(trx, this.options.fence)
       return this.options.rounds.markSettled(trx, height, summary, this.now())
     })
     return { status: moved ? 'ok' : 'exists' }
-  }
-
-  /** Inside a write's transaction: refuses it (LeaderLostError) when this node's term has ended. */
-  private async fenced(trx: Kysely<Database>): Promise<void> {
-    if (this.options.fence) await assertLeader(trx, this.options.fence)
   }
 }
 

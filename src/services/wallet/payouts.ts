@@ -311,7 +311,7 @@ export class PayoutService {
     ]
     const now = this.now()
     const result = await ledger.transfer(transfers, async (trx) => {
-      if (this.options.fence) await assertLeader(trx, this.options.fence)
+      await assertLeader(trx, this.options.fence)
       await repository.markConfirmed(trx, tx.id, block, now)
       if (tx.cancelsId)
         await repository.markDead(tx.cancelsId, 'cancelled', `cancelled by ${tx.txid}`, now, trx)
@@ -337,7 +337,7 @@ export class PayoutService {
           },
         ],
         async (trx) => {
-          if (this.options.fence) await assertLeader(trx, this.options.fence)
+          await assertLeader(trx, this.options.fence)
           await repository.markRefunded(trx, w.id, this.now())
         },
       )
