@@ -69,7 +69,6 @@ const SERVER_START_TIMEOUT_MS = 120_000
 const SERVER_STOP_TIMEOUT_MS = 15_000
 /** Ramp progress this long without a new watching viewer ends the ramp where it got to. */
 const RAMP_STALL_MS = 30_000
-const PROFILE_MS = 10_000
 
 const TARGETS = {
   viewers: 19_000,
@@ -95,6 +94,8 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     'block-interval': { type: 'string', default: '60' },
     profile: { type: 'boolean', default: false },
+    'profile-s': { type: 'string', default: '10' },
+    'server-flags': { type: 'string', default: '' },
     json: { type: 'string', default: 'bench/results/viewers.json' },
     keep: { type: 'boolean', default: false },
     'quiet-wait': { type: 'string', default: '120' },
@@ -114,7 +115,9 @@ if (args.help) {
       '  --phases LIST        echo, gateway (stub watch handlers), main (src/main.ts): "echo,main"',
       '  --request KIND       watch (watch.start, then watch.confirm each second) or ping',
       '  --pg [--pg-url URL]  PostgreSQL instead of PGlite; a scratch database, dropped afterwards',
-      '  --profile            a 10 s CPU profile of the server after each window, under the same load',
+      '  --profile            a CPU profile of the server after each window, under the same load',
+      '  --profile-s S        how long the profile lasts (10; over --block-interval to catch a block)',
+      '  --server-flags "..." Node flags for the server processes only, e.g. "--max-semi-space-size=32"',
       '  --json FILE          where the figures go (bench/results/viewers.json)',
       '  --keep               keep the data folder and the scratch database',
       '  --quiet-wait S       before each phase, wait up to S s for other processes to leave the CPU (120)',
@@ -303,7 +306,15 @@ async function startServer(kind: PhaseKind, database: Database): Promise<Running
   const child = track(
     spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', '--import', path.join(HERE, 'probe.ts'), script],
+      [
+        '--expose-gc',
+        ...args['server-flags'].split(' ').filter(Boolean),
+        '--import',
+        'tsx',
+        '--import',
+        path.join(HERE, 'probe.ts'),
+        script,
+      ],
       {
         cwd: ROOT,
         env,
@@ -407,6 +418,8 @@ function memoryAfterGc(server: RunningServer): Promise<MemoryAfterGc | undefined
     setTimeout(() => resolve(undefined), 10_000).unref()
   })
 }
+
+const PROFILE_MS = Number(args['profile-s']) * 1000
 
 function profileServer(server: RunningServer, file: string): Promise<{ file?: string; error?: string }> {
   return new Promise((resolve) => {
@@ -612,7 +625,7 @@ interface StepResult {
   otherProcessesCpuPct: number
   /** Everything on the machine, 100% = one core. */
   machineCpuPct: number
-  /** --profile: 10 s of the server under this step's load, after the window. */
+  /** --profile: --profile-s seconds of the server under this step's load, after the window. */
   profile?: ProfileSummary & { file: string }
 }
 
@@ -1155,6 +1168,7 @@ function report(results: PhaseResult[], databaseLabel: string) {
       phases,
       database: databaseLabel,
       blockIntervalS: Number(args['block-interval']),
+      serverFlags: args['server-flags'],
     },
     phases: results,
     ratios,

@@ -1,10 +1,11 @@
 /**
  * Proves log redaction by field name: secret-looking fields are replaced at any depth (inside
  * arrays too), other fields and non-plain objects are left alone, cycles end, and secret query
- * parameters in URLs are replaced while the rest of the URL stays readable.
+ * parameters in URLs are replaced while the rest of the URL stays readable. Also proves the
+ * sampled log writes one line per interval and counts the rest.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactSecrets, redactUrl } from './logger.ts'
+import { REDACTED, redactSecrets, redactUrl, SampledLog } from './logger.ts'
 
 describe('redactSecrets', () => {
   it('replaces fields named like secrets at any depth', () => {
@@ -49,5 +50,22 @@ describe('redactUrl', () => {
   it('leaves URLs without secrets untouched', () => {
     expect(redactUrl('/api/v1/memes?sort=top&page=%E0%A4')).toBe('/api/v1/memes?sort=top&page=%E0%A4')
     expect(redactUrl('/health')).toBe('/health')
+  })
+})
+
+describe('SampledLog', () => {
+  it('writes the first occurrence of each interval with the count left unlogged before it', () => {
+    let now = 0
+    const log = new SampledLog(1_000, () => now)
+    const written: number[] = []
+    for (let i = 0; i < 5; i++) {
+      log.note((unlogged) => written.push(unlogged))
+      now += 300
+    }
+    // t=0 written (0 before it); 300, 600, 900 counted; 1200 written with those 3.
+    expect(written).toEqual([0, 3])
+    now = 5_000
+    log.note((unlogged) => written.push(unlogged))
+    expect(written).toEqual([0, 3, 0])
   })
 })

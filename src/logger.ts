@@ -105,3 +105,30 @@ export function loggerOptions(level: LogLevel): LoggerOptions {
 export function createLogger(level: LogLevel, destination?: DestinationStream): AppLogger {
   return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level))
 }
+
+/**
+ * For a warning that a crowd can cause thousands of times a second (a start refused under load):
+ * the first occurrence in each interval is logged, with how many were left unlogged since.
+ */
+export class SampledLog {
+  private lastAtMs = Number.NEGATIVE_INFINITY
+  private unlogged = 0
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Calls `write` with the count left unlogged before it, or counts this one as unlogged. */
+  note(write: (unlogged: number) => void): void {
+    const nowMs = this.now()
+    if (nowMs - this.lastAtMs < this.intervalMs) {
+      this.unlogged += 1
+      return
+    }
+    const unlogged = this.unlogged
+    this.lastAtMs = nowMs
+    this.unlogged = 0
+    write(unlogged)
+  }
+}

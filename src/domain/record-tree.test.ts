@@ -2,7 +2,8 @@
  * The record tree: every leaf's path leads to the root for trees of 1 to 40 records (odd sizes
  * included); a changed record, a changed or dropped path step, a flipped side and a reordering of
  * the records all fail; the canonical form is fixed byte for byte; and leaves and inner nodes are
- * hashed apart, so a leaf can never stand in for a subtree.
+ * hashed apart, so a leaf can never stand in for a subtree. The root computed in slices (for the
+ * event loop's sake) equals the tree's root, below and across the slice size.
  */
 import { Hash, Utils } from '@bsv/sdk'
 import fc from 'fast-check'
@@ -12,6 +13,7 @@ import {
   canonicalRecord,
   leafHash,
   nodeHash,
+  recordTreeRoot,
   type TransferRecord,
   verifyPath,
 } from './record-tree.ts'
@@ -38,6 +40,23 @@ const recordsArb = fc
     })
   })
 
+/** `size` transfers with seqs 1..size. */
+function sequentialRecords(size: number): TransferRecord[] {
+  return Array.from(
+    { length: size },
+    (_, i): TransferRecord => ({
+      kind: 'transfer',
+      seq: i + 1,
+      id: `t${i}`,
+      debit: 'a',
+      credit: 'b',
+      amountSats: 1,
+      code: 'c',
+      ref: null,
+    }),
+  )
+}
+
 const withIndex = recordsArb.chain((records) =>
   fc.tuple(fc.constant(records), fc.integer({ min: 0, max: records.length - 1 })),
 )
@@ -55,21 +74,23 @@ describe('record tree', () => {
     )
   })
 
+  it('computes the same root in slices as all at once', async () => {
+    await fc.assert(
+      fc.asyncProperty(recordsArb, async (records) => {
+        expect(await recordTreeRoot(records)).toBe(buildRecordTree(records).root)
+      }),
+    )
+    // Sizes around the slice of 2,000 hashes, odd ones included.
+    for (const size of [1_999, 2_000, 2_001, 4_001, 6_003]) {
+      const records = sequentialRecords(size)
+      expect(await recordTreeRoot(records)).toBe(buildRecordTree(records).root)
+    }
+    await expect(recordTreeRoot([])).rejects.toThrow(/at least one record/)
+  })
+
   it('has paths no longer than the tree is deep', () => {
     for (let size = 1; size <= MAX_RECORDS; size++) {
-      const records = Array.from(
-        { length: size },
-        (_, i): TransferRecord => ({
-          kind: 'transfer',
-          seq: i + 1,
-          id: `t${i}`,
-          debit: 'a',
-          credit: 'b',
-          amountSats: 1,
-          code: 'c',
-          ref: null,
-        }),
-      )
+      const records = sequentialRecords(size)
       const tree = buildRecordTree(records)
       const depth = Math.ceil(Math.log2(size))
       for (let i = 0; i < size; i++) {

@@ -20,6 +20,7 @@
  * output as computed (no byte reversal, unlike Bitcoin's txids).
  */
 import { createHash } from 'node:crypto'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { assert } from './money.ts'
 
 export const RECORD_FORMAT_VERSION = 1
@@ -89,12 +90,15 @@ export function nodeHash(left: string, right: string): string {
     .digest('hex')
 }
 
+/** The parent of nodes i and i + 1 (i even); the last node of an odd level is promoted as it is. */
+function parentAt(level: readonly string[], i: number): string {
+  const right = level[i + 1]
+  return right === undefined ? level[i]! : nodeHash(level[i]!, right)
+}
+
 function nextLevel(level: readonly string[]): string[] {
   const parents: string[] = []
-  for (let i = 0; i < level.length; i += 2) {
-    const right = level[i + 1]
-    parents.push(right === undefined ? level[i]! : nodeHash(level[i]!, right))
-  }
+  for (let i = 0; i < level.length; i += 2) parents.push(parentAt(level, i))
   return parents
 }
 
@@ -123,6 +127,36 @@ export function buildRecordTree(records: readonly TransferRecord[]): RecordTree 
       return path
     },
   }
+}
+
+/** Hashes per turn of the event loop in recordTreeRoot: a few milliseconds of work. */
+const HASHES_PER_TURN = 2_000
+
+/**
+ * The same root as buildRecordTree(records).root, computed HASHES_PER_TURN hashes at a time with
+ * a turn of the event loop between: a period of a busy platform holds hundreds of thousands of
+ * transfers, and the process hashing them also answers viewers every second.
+ */
+export async function recordTreeRoot(records: readonly TransferRecord[]): Promise<string> {
+  assert(records.length > 0, 'a record tree needs at least one record')
+  let level: string[] = []
+  for (let i = 0; i < records.length; i++) {
+    assert(
+      i === 0 || records[i]!.seq > records[i - 1]!.seq,
+      'records must be in strictly increasing seq order',
+    )
+    level.push(leafHash(records[i]!))
+    if ((i + 1) % HASHES_PER_TURN === 0) await nextTurn()
+  }
+  while (level.length > 1) {
+    const parents: string[] = []
+    for (let i = 0; i < level.length; i += 2) {
+      parents.push(parentAt(level, i))
+      if ((i / 2 + 1) % HASHES_PER_TURN === 0) await nextTurn()
+    }
+    level = parents
+  }
+  return level[0]!
 }
 
 /** The root a path leads to from a leaf, or undefined when a step is not well formed. */

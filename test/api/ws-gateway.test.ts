@@ -630,6 +630,35 @@ describe('liveness and sessions', () => {
     expect(alive.socket.readyState).toBe(WebSocket.OPEN)
   })
 
+  it('pings only the clients it has not heard from lately, and keeps both', async () => {
+    const harness = await startGateway({ heartbeatIntervalMs: 100 })
+    const chatty = await connect(harness)
+    const quiet = await connect(harness)
+    const pings = { chatty: 0, quiet: 0 }
+    chatty.socket.on('ping', () => pings.chatty++)
+    quiet.socket.on('ping', () => pings.quiet++)
+    // The chatty client sends a message every 20 ms (a watching viewer confirms every second).
+    for (let n = 0; n < 25; n++) {
+      chatty.socket.send(JSON.stringify({ type: 'ping', id: 1_000 + n }))
+      await delay(20)
+    }
+    expect(pings.quiet).toBeGreaterThanOrEqual(3)
+    expect(pings.chatty).toBe(0)
+    expect(chatty.socket.readyState).toBe(WebSocket.OPEN)
+    expect(quiet.socket.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('checks a crowd of connections at each heartbeat, pinging every quiet one', async () => {
+    const harness = await startGateway({ heartbeatIntervalMs: 100 })
+    // More than one heartbeat slice (500), so the later slices run on later turns.
+    const crowd = await Promise.all(Array.from({ length: 700 }, () => connect(harness)))
+    const pinged = new Set<number>()
+    for (const [index, client] of crowd.entries()) client.socket.on('ping', () => pinged.add(index))
+    await delay(350)
+    expect(pinged.size).toBe(crowd.length)
+    for (const client of crowd) client.socket.terminate()
+  })
+
   it('closes an anonymous connection without subscriptions once idle, and no other', async () => {
     const harness = await startGateway({ heartbeatIntervalMs: 50, anonymousIdleTimeoutMs: 150 })
     const idle = await connect(harness)

@@ -224,9 +224,10 @@ export class Connection {
 
   /**
    * The heartbeat: drops a client that answered no ping for `pongTimeoutMs`, ends a connection
-   * whose session expired or that sat anonymous and unsubscribed for `idleTimeoutMs`, and pings.
+   * whose session expired or that sat anonymous and unsubscribed for `idleTimeoutMs`, and pings
+   * one not heard from for `pingAfterMs`.
    */
-  checkLiveness(nowMs: number, pongTimeoutMs: number, idleTimeoutMs: number): void {
+  checkLiveness(nowMs: number, pingAfterMs: number, pongTimeoutMs: number, idleTimeoutMs: number): void {
     if (!this.isOpen) return
     if (nowMs - this.lastSeenMs > pongTimeoutMs) {
       // No close handshake: a client that answers no ping would not answer a close frame either.
@@ -240,7 +241,11 @@ export class Connection {
       nowMs - this.idleSinceMs >= idleTimeoutMs
     ) {
       this.close(WS_CLOSE.IDLE, 'idle', 'idle')
-    } else {
+    } else if (nowMs - this.lastSeenMs >= pingAfterMs) {
+      // A client heard from within half a heartbeat is alive: only the quiet ones are pinged, so
+      // thousands of watching viewers (a confirmation a second each) cost no pings at all. Half,
+      // so that a connection heard from just before one heartbeat is pinged at the next, well
+      // before the pong timeout, however late the timer fires.
       this.socket.ping()
     }
   }

@@ -138,6 +138,8 @@ const DEFAULT_ABUSE_MULTIPLE = 5
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000
 /** A missed pong is forgiven once: the client may have been busy when the ping came. */
 const HEARTBEATS_BEFORE_TIMEOUT = 2
+/** Connections checked per turn of the event loop at each heartbeat. */
+const HEARTBEAT_SLICE = 500
 const DEFAULT_ANONYMOUS_IDLE_TIMEOUT_MS = 60_000
 const DEFAULT_SESSION_RECHECK_MS = 5 * 60_000
 const DEFAULT_HIGH_WATER_BYTES = 256 * 1024
@@ -467,17 +469,30 @@ class WsGateway implements Gateway {
     }
   }
 
+  /**
+   * Checks every connection, HEARTBEAT_SLICE at a time with a turn of the event loop between
+   * slices: pinging tens of thousands of quiet subscribers in one go would hold up every
+   * confirmation behind it for a tenth of a second.
+   */
   private heartbeat(): void {
-    const nowMs = Date.now()
+    const connections = [...this.connections.values()]
     const pongTimeoutMs = HEARTBEATS_BEFORE_TIMEOUT * this.heartbeatIntervalMs
     const idleTimeoutMs = this.options.anonymousIdleTimeoutMs ?? DEFAULT_ANONYMOUS_IDLE_TIMEOUT_MS
-    for (const connection of this.connections.values()) {
-      connection.checkLiveness(nowMs, pongTimeoutMs, idleTimeoutMs)
-      const session = connection.session
-      if (connection.isOpen && session && !session.rechecking && nowMs >= session.recheckAtMs) {
-        void this.recheckSession(connection, session)
+    const check = (from: number) => {
+      if (this.closing) return
+      const nowMs = Date.now()
+      const to = Math.min(from + HEARTBEAT_SLICE, connections.length)
+      for (let i = from; i < to; i++) {
+        const connection = connections[i]!
+        connection.checkLiveness(nowMs, this.heartbeatIntervalMs / 2, pongTimeoutMs, idleTimeoutMs)
+        const session = connection.session
+        if (connection.isOpen && session && !session.rechecking && nowMs >= session.recheckAtMs) {
+          void this.recheckSession(connection, session)
+        }
       }
+      if (to < connections.length) setImmediate(check, to)
     }
+    check(0)
   }
 
   private async recheckSession(connection: Connection, session: ConnectionSession): Promise<void> {

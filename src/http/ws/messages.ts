@@ -20,7 +20,7 @@ import {
   type WsAnswerCode,
   type WsErrorCode,
 } from '../../../contracts/ws.ts'
-import type { AppLogger } from '../../logger.ts'
+import { type AppLogger, SampledLog } from '../../logger.ts'
 import { toAppError } from '../errors.ts'
 import type { Connection, WsContext } from './connection.ts'
 import type { GatewayMeter } from './metrics.ts'
@@ -67,8 +67,12 @@ interface ReadMessage {
   problem?: string
 }
 
+/** "Try again shortly" answers are logged at most this often: a crowd causes them by the thousand. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000
+
 export class MessageRouter {
   private readonly routes = new Map<string, Route>()
+  private readonly unavailableLog = new SampledLog(UNAVAILABLE_LOG_INTERVAL_MS)
 
   constructor(private readonly options: MessageRouterOptions) {}
 
@@ -171,9 +175,11 @@ export class MessageRouter {
     const appError = toAppError(error)
     if (appError.statusCode < 500 || appError.statusCode === 503) {
       if (appError.statusCode === 503)
-        this.options.logger?.warn(
-          { err: error, connectionId: connection.id, type },
-          'websocket handler unavailable',
+        this.unavailableLog.note((unlogged) =>
+          this.options.logger?.warn(
+            { err: error, connectionId: connection.id, type, unlogged },
+            'websocket handler unavailable',
+          ),
         )
       return { code: appError.code, message: appError.message }
     }

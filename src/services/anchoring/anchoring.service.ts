@@ -25,6 +25,7 @@ import {
   leafHash,
   type PathStep,
   RECORD_FORMAT_VERSION,
+  recordTreeRoot,
   type TransferRecord,
 } from '../../domain/record-tree.ts'
 import type { Fence } from '../leader/leader.ts'
@@ -146,11 +147,7 @@ export class AnchoringService {
     }
 
     await this.fence?.verify()
-    const created = await this.anchors.createForUnanchored(
-      period.kind,
-      period.key,
-      (records) => buildRecordTree(records).root,
-    )
+    const created = await this.anchors.createForUnanchored(period.kind, period.key, recordTreeRoot)
     if (created.status === 'created') return this.advance(created.anchor)
     // Another worker may have anchored this period since our first look: then that is our anchor.
     const winner = await this.anchors.livePeriod(period.kind, period.key)

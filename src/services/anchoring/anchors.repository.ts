@@ -160,7 +160,7 @@ export class AnchorsRepository {
   async createForUnanchored(
     kind: PeriodKind,
     key: number,
-    rootOf: (records: readonly TransferRecord[]) => string,
+    rootOf: (records: readonly TransferRecord[]) => Promise<string>,
   ): Promise<CreateAnchorResult> {
     try {
       return await this.db.transaction().execute(async (trx) => {
@@ -187,7 +187,7 @@ export class AnchorsRepository {
             first_seq: records[0]!.seq,
             last_seq: records[records.length - 1]!.seq,
             record_count: records.length,
-            root: rootOf(records),
+            root: await rootOf(records),
           })
           .returningAll()
           .executeTakeFirstOrThrow()

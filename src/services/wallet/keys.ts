@@ -47,11 +47,15 @@ export function masterKeyFile(dataDir: string): string {
 export class WalletKeys {
   readonly #master: HD
   readonly #depositBranch: HD
+  readonly #platformBranch: HD
+  /** Derived once: each derivation is elliptic-curve work (~20 ms), asked for at every block. */
+  #hotWalletAddress: string | undefined
   private readonly addressPrefix: 'mainnet' | 'testnet'
 
   private constructor(master: HD, chain: ChainNetwork) {
     this.#master = master
     this.#depositBranch = master.deriveChild(DEPOSIT_BRANCH)
+    this.#platformBranch = master.deriveChild(PLATFORM_BRANCH)
     // The devnet accepts both forms; it shows mainnet ones, so those are what users see there.
     this.addressPrefix = chain === 'test' ? 'testnet' : 'mainnet'
   }
@@ -85,7 +89,7 @@ export class WalletKeys {
   }
 
   hotWalletPrivateKey(): PrivateKey {
-    return this.#master.deriveChild(PLATFORM_BRANCH).deriveChild(HOT_WALLET_INDEX).privKey
+    return this.#platformBranch.deriveChild(HOT_WALLET_INDEX).privKey
   }
 
   /**
@@ -93,11 +97,12 @@ export class WalletKeys {
    * operator funds it, and anchors never compete with payouts for the same outputs.
    */
   anchorPrivateKey(): PrivateKey {
-    return this.#master.deriveChild(PLATFORM_BRANCH).deriveChild(ANCHOR_INDEX).privKey
+    return this.#platformBranch.deriveChild(ANCHOR_INDEX).privKey
   }
 
   hotWalletAddress(): string {
-    return this.hotWalletPrivateKey().toPublicKey().toAddress(this.addressPrefix)
+    this.#hotWalletAddress ??= this.hotWalletPrivateKey().toPublicKey().toAddress(this.addressPrefix)
+    return this.#hotWalletAddress
   }
 
   /**
