@@ -1,7 +1,8 @@
 /**
  * The shared rate limiter: two store instances on separate connections (two nodes) count one
  * window per key together; 200 hits at once across both allow exactly `limit`, because INCR and
- * PEXPIRE run as one script; the window expires and starts again; keys are counted apart.
+ * PEXPIRE run as one script; the window expires and starts again; keys are counted apart; hits
+ * send the script's SHA (EVALSHA), and still count after Redis forgets the script.
  * Runs only with REDIS_URL (CI: redis://127.0.0.1:6379).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +63,19 @@ describe.skipIf(!REDIS_URL)('RedisRateLimitStore shared by two nodes', () => {
       remaining: 0,
       resetMs: expect.any(Number),
     })
+  })
+
+  it('sends the script by its SHA, and again in full once Redis has forgotten it', async () => {
+    const redis = nodes.a.clients.commands.redis
+    const evalshaCalls = async () => {
+      const match = /^cmdstat_evalsha:calls=(\d+)/m.exec(await redis.info('commandstats'))
+      return Number(match?.[1] ?? 0)
+    }
+    const before = await evalshaCalls()
+    for (let i = 0; i < 5; i++) await nodeA.hit('sha', 10, MINUTE_MS)
+    expect((await evalshaCalls()) - before).toBeGreaterThanOrEqual(5)
+    await redis.script('FLUSH')
+    expect(await nodeB.hit('sha', 10, MINUTE_MS)).toMatchObject({ allowed: true, remaining: 4 })
   })
 
   it('counts each key on its own', async () => {

@@ -4,7 +4,8 @@
  *
  * A hit is one Lua script, INCR then PEXPIRE on the window's first hit, run atomically by Redis:
  * concurrent hits from any number of nodes are counted exactly, and a window can never be left
- * without an expiry.
+ * without an expiry. The script is registered as a command, so each hit sends its SHA (EVALSHA)
+ * rather than its text; ioredis sends the text once more when Redis has forgotten it (NOSCRIPT).
  *
  * While Redis is unreachable (not connected, or a command failed or timed out within the
  * connection's cool-off: RedisConnection.isUsable), hits are counted by an in-process store
@@ -32,6 +33,11 @@ end
 return { count, ttl }
 `
 
+const HIT_COMMAND = 'memepoolRateLimitHit'
+
+/** The connection once HIT_SCRIPT is defined on it as HIT_COMMAND. */
+type WithHitCommand = { [HIT_COMMAND]: (key: string, windowMs: number) => Promise<unknown> }
+
 export interface RedisRateLimitStoreOptions {
   connection: RedisConnection
   /** Key prefix; every node of a deployment uses the same one. */
@@ -55,6 +61,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.connection = options.connection
     this.keyPrefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}rl:`
     this.fallback = options.fallback ?? new MemoryRateLimitStore()
+    this.connection.redis.defineCommand(HIT_COMMAND, { numberOfKeys: 1, lua: HIT_SCRIPT })
     this.log = options.logger
     if (options.registry) {
       this.fallbacksCounter = new Counter({
@@ -79,7 +86,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (!this.connection.isUsable()) return this.fallbackHit(key, limit, windowMs)
     let reply: unknown
     try {
-      reply = await this.connection.redis.eval(HIT_SCRIPT, 1, this.keyPrefix + key, windowMs)
+      const redis = this.connection.redis as unknown as WithHitCommand
+      reply = await redis[HIT_COMMAND](this.keyPrefix + key, windowMs)
     } catch (error) {
       this.connection.commandFailed()
       return this.fallbackHit(key, limit, windowMs, error)

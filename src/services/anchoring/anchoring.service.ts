@@ -189,10 +189,15 @@ export class AnchoringService {
     return current
   }
 
+  /** Only a node still leading sends: a deposed leader's anchor would race the new leader's. */
+  private async broadcast(rawTx: string) {
+    await this.fence?.verify()
+    return this.chain.broadcast(rawTx)
+  }
+
   private async send(anchor: Anchor): Promise<AnchorProgress> {
     assert(anchor.rawTx !== null && anchor.txid !== null, 'an anchor is sent only once signed')
-    await this.fence?.verify()
-    const result = await this.chain.broadcast(anchor.rawTx)
+    const result = await this.broadcast(anchor.rawTx)
     if (result.status === 'rejected') {
       const message = `${result.code}: ${result.message}`
       await this.anchors.markFailed(anchor.id, message)
@@ -212,8 +217,7 @@ export class AnchoringService {
       return { status: 'anchored', anchor: await this.reload(anchor) }
     }
     if (status === undefined || status.state === 'unknown') {
-      await this.fence?.verify()
-      const result = await this.chain.broadcast(anchor.rawTx)
+      const result = await this.broadcast(anchor.rawTx)
       if (result.status === 'rejected') {
         const message = `${result.code}: ${result.message}`
         await this.anchors.markFailed(anchor.id, message)
