@@ -38,6 +38,7 @@ import { HD } from '@bsv/sdk'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { WS_PATH } from '../contracts/ws.ts'
+import { SERVER_NODE_FLAGS } from '../scripts/lib/node-flags.mjs'
 import { type Db, openDatabase } from '../src/adapters/db/database.ts'
 import { Histogram, type HistogramSummary } from './viewers/histogram.ts'
 import type { ProbeSample } from './viewers/probe.ts'
@@ -117,7 +118,7 @@ if (args.help) {
       '  --pg [--pg-url URL]  PostgreSQL instead of PGlite; a scratch database, dropped afterwards',
       '  --profile            a CPU profile of the server after each window, under the same load',
       '  --profile-s S        how long the profile lasts (10; over --block-interval to catch a block)',
-      '  --server-flags "..." Node flags for the server processes only, e.g. "--max-semi-space-size=32"',
+      '  --server-flags=...   Node flags for the server processes, after those npm start uses (scripts/lib/node-flags.mjs)',
       '  --json FILE          where the figures go (bench/results/viewers.json)',
       '  --keep               keep the data folder and the scratch database',
       '  --quiet-wait S       before each phase, wait up to S s for other processes to leave the CPU (120)',
@@ -308,6 +309,7 @@ async function startServer(kind: PhaseKind, database: Database): Promise<Running
       process.execPath,
       [
         '--expose-gc',
+        ...SERVER_NODE_FLAGS,
         ...args['server-flags'].split(' ').filter(Boolean),
         '--import',
         'tsx',
@@ -1168,7 +1170,7 @@ function report(results: PhaseResult[], databaseLabel: string) {
       phases,
       database: databaseLabel,
       blockIntervalS: Number(args['block-interval']),
-      serverFlags: args['server-flags'],
+      serverFlags: [...SERVER_NODE_FLAGS, ...args['server-flags'].split(' ').filter(Boolean)].join(' '),
     },
     phases: results,
     ratios,

@@ -22,6 +22,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { HD } from '@bsv/sdk'
 import pg from 'pg'
+import { SERVER_NODE_FLAGS } from './lib/node-flags.mjs'
 import { exitCodeOf, repoRoot, startNode } from './lib/processes.mjs'
 
 const EXIT_USAGE = 2
@@ -395,7 +396,7 @@ async function main() {
   // Last resort: if this script dies of an error, no child is left running.
   process.on('exit', () => supervisor.killAll())
 
-  const serverArgs = ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')]
+  const serverArgs = [...SERVER_NODE_FLAGS, '--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')]
   // With workers, transformations are theirs; API nodes and the chain's owner keep to requests.
   const requestsOnly = options.workers > 0 ? { TRANSFORM_WORKERS: '0' } : {}
   let devnetUrl = {}

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { SERVER_NODE_FLAGS } from './lib/node-flags.mjs'
 import { binScript, exited, forwardSignals, repoRoot, startNode } from './lib/processes.mjs'
 
 const webIndexBuilt = path.join(repoRoot, 'web', 'dist', 'index.html')
@@ -54,6 +55,9 @@ if (buildCode !== 0) {
   process.exit(buildCode)
 }
 
-const server = startNode(['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')], 'server')
+const server = startNode(
+  [...SERVER_NODE_FLAGS, '--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')],
+  'server',
+)
 forwardSignals([server])
 process.exit(await exited(server))

@@ -7,10 +7,11 @@
  * one viewer cannot overspend; a meme from an earlier round pays its direct share and feeds the
  * current pool without competing again; engagement counters follow the charges; a flush whose
  * commit fails is reconciled from the hold and charges nothing twice; a process that dies leaves
- * holds that expire, and its sessions end as interrupted with what they had been charged.
+ * holds that expire, and its sessions end as interrupted with what they had been charged. The
+ * flush loop keeps its interval from start to start, so a slow flush does not add to the lag.
  */
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../src/ledger/accounts.ts'
 import { SimulatedCrash } from '../sim/harness.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
@@ -385,5 +386,27 @@ describe('failures', () => {
       .where('id', '=', session.sessionId)
       .executeTakeFirstOrThrow()
     expect(row).toMatchObject({ state: 'ended', end_reason: 'interrupted', charged_sats: 12 })
+  })
+})
+
+describe('the flush loop', () => {
+  it('starts a flush every interval, counted from the start of the last one', async () => {
+    const service = world.newService({ flushIntervalMs: 500 })
+    const starts: number[] = []
+    // Each flush takes 400 ms: waiting a full interval after each would start one every 900 ms.
+    vi.spyOn(service, 'flush').mockImplementation(async () => {
+      starts.push(performance.now())
+      await new Promise((resolve) => setTimeout(resolve, 400))
+    })
+    service.start()
+    await new Promise((resolve) => setTimeout(resolve, 2_200))
+    await service.close()
+    const loopStarts = starts.slice(0, -1) // the last is close()'s own flush
+    expect(loopStarts.length).toBeGreaterThanOrEqual(4)
+    for (let i = 1; i < loopStarts.length; i++) {
+      const gap = loopStarts[i]! - loopStarts[i - 1]!
+      expect(gap).toBeGreaterThanOrEqual(490)
+      expect(gap).toBeLessThan(700)
+    }
   })
 })

@@ -6,7 +6,7 @@
  * Confirm: the client confirms once a second while the video is visible and playing; a
  * confirmation counts one second, never more than the wall clock since the start allows, and
  * never more than the hold covers. Confirmations only touch memory, so they are cheap.
- * Flush (every FLUSH_INTERVAL_MS, one at a time): the confirmed seconds not yet charged of every
+ * Flush (every FLUSH_INTERVAL_MS from start to start, one at a time): the confirmed seconds not yet charged of every
  * session that reached MIN_BILLABLE_S become one batch of ledger postings drawn from the holds,
  * split at once (fee, creator, owner, the pool of the round in progress), with the engagement
  * counters and the sessions' progress written in the same transaction. Holds running low are
@@ -397,16 +397,24 @@ export class WatchService {
     }
   }
 
+  /**
+   * Flushes every flushIntervalMs, counted from one flush's start to the next: a flush that took
+   * 600 ms is followed by one 400 ms later, not a full interval later, so the billing lag stays
+   * near one interval however long the flushes take (and a flush longer than the interval is
+   * followed at once).
+   */
   private async run(): Promise<void> {
     while (this.running) {
+      const startedMs = performance.now()
       try {
         await this.flush()
       } catch (error) {
         this.options.logger?.error({ err: error }, 'watch flush failed; retrying at the next interval')
       }
       if (!this.running) break
+      const waitMs = Math.max(0, this.options.flushIntervalMs - (performance.now() - startedMs))
       this.wake = new AbortController()
-      await sleep(this.options.flushIntervalMs, undefined, { signal: this.wake.signal }).catch(() => {})
+      await sleep(waitMs, undefined, { signal: this.wake.signal }).catch(() => {})
     }
   }
 
