@@ -130,6 +130,3 @@ export const RoundQueueResponse = Type.Object({
   ),
 })
 export type RoundQueueResponse = Static<typeof RoundQueueResponse>
-
-/** Server-sent events at GET /api/v1/admin/memes/events: `event: meme`, `data: AdminMemeView`. */
-export const MEME_EVENT = 'meme'

@@ -13,7 +13,7 @@ import { MediaStore, MediaTokens, parseMediaFileName } from './adapters/media/me
 import { JobQueue } from './adapters/queue/job-queue.ts'
 import type { Config } from './config.ts'
 import type { ApiRoutes } from './http/app.ts'
-import { contentRoutes, mediaUrl } from './http/routes/content.ts'
+import { AdminMemeViews, contentRoutes, mediaUrl } from './http/routes/content.ts'
 import type { AppLogger } from './logger.ts'
 import { UsersRepository } from './services/auth/users.repository.ts'
 import { ContentService } from './services/content/content.service.ts'
@@ -35,6 +35,8 @@ export interface Content {
   routes: ApiRoutes
   service: ContentService
   memes: MemesRepository
+  /** Memes as admins see them, live progress included (routes and the admin:content channel). */
+  views: AdminMemeViews
   media: MediaStore
   tokens: MediaTokens
   stop: () => Promise<void>
@@ -65,12 +67,13 @@ export async function startContent(deps: {
     minShortSidePx: config.content.minShortSidePx,
     transformAttempts: config.content.transformAttempts,
   })
+  const views = new AdminMemeViews(memes, bus)
   const routes = contentRoutes({
     content: service,
     memes,
     media,
     tokens,
-    bus,
+    views,
     uploadDir: path.join(config.dataDir, 'tmp', 'uploads'),
     memesPerRound: config.content.memesPerRound,
   })
@@ -100,7 +103,7 @@ export async function startContent(deps: {
       if (transformer instanceof LocalEngine) await transformer.close()
     }
   }
-  return { routes, service, memes, media, tokens, stop: () => stop() }
+  return { routes, service, memes, views, media, tokens, stop: () => stop() }
 }
 
 function makeTransformer(

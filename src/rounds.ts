@@ -6,7 +6,7 @@
  *   round          the round in progress (RoundView), at most once a second
  *   blocks         each new tip
  *   user:<id>      that user's balance, notifications and watch-session ends
- *   admin:content  the processing queue's progress, for admins
+ *   admin:content  each meme as admins see it, as it changes (src/services/content/admin-content-channel.ts)
  *   market         listings, offers and sales as they happen (src/services/market/market-channel.ts)
  *
  * Everything a channel carries crosses the bus first (round.updated, user.event, chain.block,
@@ -27,13 +27,14 @@ import type { Content } from './content.ts'
 import type { ApiRoutes } from './http/app.ts'
 import { mediaUrl } from './http/routes/content.ts'
 import { roundsRoutes } from './http/routes/rounds.ts'
-import { allowAdmins, allowEveryone, allowOwner, attachGateway, type Gateway } from './http/ws/gateway.ts'
+import { allowEveryone, allowOwner, attachGateway, type Gateway } from './http/ws/gateway.ts'
 import { registerWatchHandlers } from './http/ws/watch-handlers.ts'
 import { userAccountId } from './ledger/accounts.ts'
 import type { Ledger } from './ledger/ledger.ts'
 import type { AppLogger } from './logger.ts'
 import type { AuthService } from './services/auth/auth.service.ts'
 import { announceBalance } from './services/balance-events.ts'
+import { attachAdminContentChannel } from './services/content/admin-content-channel.ts'
 import type { LeaderElector } from './services/leader/leader.ts'
 import { attachMarketChannel } from './services/market/market-channel.ts'
 import { NotificationsRepository, NotificationsService } from './services/rounds/notifications.ts'
@@ -225,9 +226,9 @@ export async function startRounds(deps: {
           }
         },
       })
-      g.channel(WS_CHANNELS.adminContent, { authorize: allowAdmins })
       registerWatchHandlers(g, watch)
       unsubscribers.push(attachMarketChannel(g, bus))
+      unsubscribers.push(attachAdminContentChannel(g, bus, content.views, log))
 
       unsubscribers.push(
         g.connectBus(bus, 'chain.block', (block) => ({
@@ -243,11 +244,6 @@ export async function startRounds(deps: {
               : event.kind === 'notification'
                 ? `notification:${event.notification.id}`
                 : event.kind,
-        })),
-        g.connectBus(bus, 'content.meme', (message) => ({
-          channel: WS_CHANNELS.adminContent,
-          data: message,
-          key: message.memeId,
         })),
       )
       // The round's view is computed when something changed, at most once a second: at once

@@ -15,7 +15,7 @@ import { SESSION_COOKIE } from '../../contracts/auth.ts'
 import { InProcessBus } from '../../src/adapters/bus/bus.ts'
 import { MediaStore, MediaTokens, parseMediaFileName } from '../../src/adapters/media/media-store.ts'
 import { JobQueue } from '../../src/adapters/queue/job-queue.ts'
-import { contentRoutes } from '../../src/http/routes/content.ts'
+import { AdminMemeViews, contentRoutes } from '../../src/http/routes/content.ts'
 import { UsersRepository } from '../../src/services/auth/users.repository.ts'
 import { ContentService } from '../../src/services/content/content.service.ts'
 import { LocalEngine } from '../../src/services/content/engine/local-engine.ts'
@@ -94,7 +94,7 @@ beforeAll(async () => {
           memes,
           media,
           tokens,
-          bus,
+          views: new AdminMemeViews(memes, bus),
           uploadDir: path.join(dataDir, 'uploads'),
           memesPerRound: 20,
         }),

@@ -6,25 +6,23 @@
  * socket as { memeId, kind }, in order, on a real database and ledger; that a refused purchase
  * announces nothing; and that a socket not subscribed hears nothing.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { MarketUpdate } from '../../contracts/market.ts'
-import { type ServerMessage, WS_CHANNELS, WS_PATH } from '../../contracts/ws.ts'
+import { type ServerMessage, WS_CHANNELS } from '../../contracts/ws.ts'
 import { InProcessBus } from '../../src/adapters/bus/bus.ts'
-import { attachGateway, type Gateway } from '../../src/http/ws/gateway.ts'
 import { MarketRepository } from '../../src/services/market/market.repository.ts'
 import { MarketService } from '../../src/services/market/market.service.ts'
 import { attachMarketChannel } from '../../src/services/market/market-channel.ts'
 import { MarketQueries } from '../../src/services/market/market-queries.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
+import { type ListeningGateway, listenGateway } from '../support/gateway.ts'
+import { eventually } from '../support/wait.ts'
 import { WatchWorld } from '../support/watch-world.ts'
 
 let db: TestDb
 let world: WatchWorld
-let server: http.Server
-let gateway: Gateway
+let listening: ListeningGateway
 let market: MarketService
 let url: string
 let stopFeed: () => void
@@ -52,7 +50,9 @@ class Listener {
     })
     if (subscribe) {
       ws.send(JSON.stringify({ id: 1, type: 'subscribe', channel: WS_CHANNELS.market }))
-      await until('the subscription', () => listener.messages.some((m) => m.type === 'reply' && m.id === 1))
+      await eventually('the subscription', () =>
+        listener.messages.some((m) => m.type === 'reply' && m.id === 1),
+      )
     }
     return listener
   }
@@ -62,14 +62,6 @@ class Listener {
       this.ws.once('close', () => resolve())
       this.ws.close()
     })
-  }
-}
-
-async function until(what: string, probe: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
@@ -84,19 +76,13 @@ beforeAll(async () => {
     ledger: world.ledger,
     onUpdate: (update) => bus.publish('market.updated', update),
   })
-  server = http.createServer()
-  gateway = attachGateway(server, {
-    sessions: { resolveSession: async () => null },
-    messagesPerSecond: 100,
-  })
-  stopFeed = attachMarketChannel(gateway, bus)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${WS_PATH}`
+  listening = await listenGateway()
+  url = listening.url
+  stopFeed = attachMarketChannel(listening.gateway, bus)
 })
 afterAll(async () => {
   stopFeed?.()
-  await gateway?.close()
-  await new Promise((resolve) => server?.close(resolve))
+  await listening?.close()
   await db?.close()
 })
 
@@ -135,7 +121,7 @@ describe('the market channel', () => {
       { memeId: other, kind: 'listed' },
       { memeId: other, kind: 'cancelled' },
     ]
-    await until('the six updates', () => subscribed.updates.length >= expected.length)
+    await eventually('the six updates', () => subscribed.updates.length >= expected.length)
     // A moment for anything that should not come.
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(subscribed.updates).toEqual(expected)

@@ -6,7 +6,7 @@
  *     and nothing is listed;
  *   - a real 1920 x 1080 PNG, uploaded through the page with the admin's address as creator,
  *     shows a progress bar while it travels (the upload is throttled so the bar can be seen),
- *     moves through processing with a live progress bar fed by the event stream (the lists are
+ *     moves through processing with a live progress bar fed by the live feed (the lists are
  *     not polled meanwhile), and reaches review;
  *   - its review shows the original and the animation side by side with the quality figures;
  *     approving it in a dialog puts it at position 1 of the round queue, on the page and in the API;
@@ -215,7 +215,7 @@ describe('the admin content screens', () => {
       expect(uploaded).toMatchObject({ title: TITLE, tags: ['sunset', 'mountains'] })
       expect(uploaded?.creator.address).toBe(ADMIN_KEY.toAddress())
 
-      // Processing follows the event stream: the progress bar moves and the lists are not polled.
+      // Processing follows the live feed: the progress bar moves and the lists are not polled.
       const listsAskedBefore = sent.filter((request) => request.includes('/api/v1/admin/memes?')).length
       const row = page
         .getByRole('list', { name: 'Processing queue' })

@@ -9,6 +9,9 @@ import { randomUUID } from 'node:crypto'
 import { connect, createServer } from 'node:net'
 import { RedisBus } from '../../src/adapters/bus/redis-bus.ts'
 import { openRedisClients, type RedisClients, type RedisConnection } from '../../src/adapters/redis/client.ts'
+import { eventually } from './wait.ts'
+
+export { eventually, sleep } from './wait.ts'
 
 export const REDIS_URL = process.env.REDIS_URL
 const READY_TIMEOUT_MS = 5_000
@@ -72,19 +75,6 @@ export async function deleteKeys(connection: RedisConnection, prefix: string): P
     if (keys.length > 0) await connection.redis.del(...keys)
     cursor = next
   } while (cursor !== '0')
-}
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** A TCP port nothing listens on right now. */

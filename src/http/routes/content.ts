@@ -3,7 +3,6 @@
  *   POST /admin/memes              upload (multipart: file, creator, title, tags), admins only
  *   GET  /admin/memes[?state=]     memes, newest first; GET /admin/memes/:id one of them
  *   POST /admin/memes/:id/approve | /reject {reason} | /retry
- *   GET  /admin/memes/events       server-sent events: every change and progress step
  *   GET  /memes/queue              the round queue (public)
  *   GET  /media/:file              stored files by content address, with HTTP ranges
  *
@@ -22,7 +21,6 @@ import {
   AdminMemesQuery,
   AdminMemesResponse,
   AdminMemeView,
-  MEME_EVENT,
   MemeParams,
   RejectBody,
   RoundQueueResponse,
@@ -45,8 +43,6 @@ import { ERROR_RESPONSES } from '../openapi.ts'
 
 const DEFAULT_LIST_LIMIT = 50
 const MAX_FORM_FIELD_BYTES = 2_000
-/** Keeps proxies from closing a quiet event stream. */
-const SSE_KEEPALIVE_MS = 15_000
 const ONE_YEAR_SECONDS = 31_536_000
 
 export interface ContentRoutesOptions {
@@ -54,20 +50,44 @@ export interface ContentRoutesOptions {
   memes: MemesRepository
   media: MediaStore
   tokens: MediaTokens
-  bus: Bus
+  views: AdminMemeViews
   uploadDir: string
   memesPerRound: number
 }
 
+/**
+ * Memes as admins see them, with the progress of their transformation: progress steps are not
+ * stored, so each process keeps the latest one it heard on the bus. One instance per process
+ * serves both the admin routes and the WebSocket's admin:content channel.
+ */
+export class AdminMemeViews {
+  private readonly progress = new Map<string, number>()
+
+  constructor(
+    private readonly memes: MemesRepository,
+    bus: Bus,
+  ) {
+    bus.subscribe('content.meme', ({ memeId, progress }) => {
+      if (progress === null) this.progress.delete(memeId)
+      else this.progress.set(memeId, progress)
+    })
+  }
+
+  /** `progress`: the step to show (a bus message's own), else the latest one heard. */
+  async view(meme: Meme, progress = this.progress.get(meme.id) ?? null): Promise<AdminMemeView> {
+    return toAdminView(meme, progress, await this.memes.queuePosition(meme))
+  }
+
+  /** The meme's view now, or undefined when there is no such meme. */
+  async load(memeId: string, progress?: number | null): Promise<AdminMemeView | undefined> {
+    const meme = await this.memes.byId(memeId)
+    return meme && this.view(meme, progress)
+  }
+}
+
 export function contentRoutes(options: ContentRoutesOptions): FastifyPluginAsyncTypebox {
-  const { content, memes, bus } = options
-  const progress = new Map<string, number>()
-  bus.subscribe('content.meme', ({ memeId, progress: fraction }) => {
-    if (fraction === null) progress.delete(memeId)
-    else progress.set(memeId, fraction)
-  })
-  const view = async (meme: Meme) =>
-    toAdminView(meme, progress.get(meme.id) ?? null, await memes.queuePosition(meme))
+  const { content, memes, views } = options
+  const view = (meme: Meme) => views.view(meme)
 
   return async (app) => {
     await app.register(multipart, {
@@ -132,19 +152,6 @@ export function contentRoutes(options: ContentRoutesOptions): FastifyPluginAsync
         const list = await memes.list(request.query.state, request.query.limit ?? DEFAULT_LIST_LIMIT)
         return { memes: await Promise.all(list.map(view)) }
       },
-    )
-
-    app.get(
-      '/admin/memes/events',
-      {
-        config: { auth: 'admin' },
-        schema: { tags: ['content'], summary: 'Server-sent events: each meme as it changes.' },
-      },
-      (request, reply) =>
-        streamEvents(request, reply, bus, async (memeId) => {
-          const meme = await memes.byId(memeId)
-          return meme && view(meme)
-        }),
     )
 
     app.get(
@@ -267,38 +274,6 @@ async function receiveUpload(request: FastifyRequest, uploadDir: string): Promis
     throw new AppError('MALFORMED_REQUEST', { cause: error })
   }
   return received
-}
-
-function streamEvents(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  bus: Bus,
-  load: (memeId: string) => Promise<AdminMemeView | undefined>,
-): void {
-  reply.hijack()
-  const out = reply.raw
-  out.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  })
-  out.write(': connected\n\n')
-  // Sends are chained so events leave in the order they happened.
-  let chain = Promise.resolve()
-  const unsubscribe = bus.subscribe('content.meme', ({ memeId }) => {
-    chain = chain
-      .then(async () => {
-        const meme = await load(memeId)
-        if (meme && !out.writableEnded) out.write(`event: ${MEME_EVENT}\ndata: ${JSON.stringify(meme)}\n\n`)
-      })
-      .catch((error: unknown) => request.log.warn({ err: error }, 'event stream send failed'))
-  })
-  const keepAlive = setInterval(() => out.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS)
-  request.raw.on('close', () => {
-    clearInterval(keepAlive)
-    unsubscribe()
-  })
 }
 
 /** Sends a stored file, whole or the one byte range asked for; content addresses never change. */

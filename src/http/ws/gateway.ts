@@ -117,6 +117,8 @@ export interface Gateway {
   handle<S extends TSchema>(type: string, schema: S, handler: WsHandler<Static<S>>): void
   /** Sends an event to this node's subscribers of `channel`. */
   publish(channel: string, data: unknown, options?: PublishOptions): void
+  /** Whether anyone on this node listens to `channel`: an event costly to make can be skipped. */
+  hasSubscribers(channel: string): boolean
   /**
    * Makes `name` publish at most once per `intervalMs`, with the latest data (the last of a
    * burst is never lost). Applies to every publish on it; returns a publisher for convenience.
@@ -235,6 +237,10 @@ class WsGateway implements Gateway {
 
   handle<S extends TSchema>(type: string, schema: S, handler: WsHandler<Static<S>>): void {
     this.router.register(type, schema, handler)
+  }
+
+  hasSubscribers(channel: string): boolean {
+    return this.index.get(channel) !== undefined
   }
 
   publish(channel: string, data: unknown, options: PublishOptions = {}): void {

@@ -48,7 +48,7 @@ export function makeRouter() {
             { path: 'rounds/:height', element: <RoundDetailPage /> },
             { path: 'notifications', element: <NotificationsPage /> },
             {
-              // One layout for the admin pages, which holds the pipeline's live event stream.
+              // One layout for the admin pages, which holds the pipeline's live feed (the admin:content channel).
               path: 'admin',
               element: <AdminLayout />,
               children: [

@@ -304,6 +304,7 @@ describe('contract', () => {
     expect(WS_PATH).toBe(contract.WS_PATH)
     expect(WS_CHANNELS.round).toBe(contract.WS_CHANNELS.round)
     expect(WS_CHANNELS.blocks).toBe(contract.WS_CHANNELS.blocks)
+    expect(WS_CHANNELS.adminContent).toBe(contract.WS_CHANNELS.adminContent)
     expect(userChannel('42')).toBe(contract.userChannel('42'))
     expect(WS_CLOSE).toEqual(contract.WS_CLOSE)
   })

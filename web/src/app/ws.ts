@@ -21,7 +21,7 @@
 
 /** Copied from contracts/ws.ts (a unit test checks) so the bundle stays free of the schema library. */
 export const WS_PATH = '/api/v1/ws'
-export const WS_CHANNELS = { round: 'round', blocks: 'blocks' } as const
+export const WS_CHANNELS = { round: 'round', blocks: 'blocks', adminContent: 'admin:content' } as const
 export function userChannel(userId: string): string {
   return `user:${userId}`
 }

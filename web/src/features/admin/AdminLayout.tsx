@@ -1,7 +1,7 @@
 /**
- * The frame of the admin pages (/admin and /admin/memes/:id). It holds the one live event stream
- * of the pipeline while an admin is on any of them, so moving between the lists and a review does
- * not drop and reopen it; the pages read it with useMemeFeed.
+ * The frame of the admin pages (/admin and /admin/memes/:id). It holds the one live feed of the
+ * pipeline (the WebSocket's admin:content channel) while an admin is on any of them, so moving
+ * between the lists and a review does not drop and reopen it; the pages read it with useMemeFeed.
  */
 import { Outlet, useOutletContext } from 'react-router'
 import { type MemeFeed, useMemeEvents } from '../content/useMemeEvents.ts'

@@ -1,7 +1,7 @@
 /**
  * The review of one meme (/admin/memes/:id): the original and its animation side by side, the
  * quality check's figures, the problems that need a closer look (a near-duplicate links to the
- * meme it resembles), and the decision. The meme follows the live event stream, so a retried meme
+ * meme it resembles), and the decision. The meme follows the live feed, so a retried meme
  * shows its progress here too.
  */
 import { Link, useParams } from 'react-router'

@@ -1,7 +1,7 @@
 /**
  * The memes on their way from upload to review (validated, transforming, checked), newest first,
  * each with its state, a progress bar that moves with the job's own reports, its attempts and any
- * problems named so far. The lists follow the live event stream, or are polled while it is down.
+ * problems named so far. The lists follow the live feed, or are polled while it is down.
  */
 import type { AdminMemeView } from '../../../../contracts/content.ts'
 import { EmptyState } from '../../components/EmptyState.tsx'

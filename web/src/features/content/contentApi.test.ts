@@ -1,5 +1,5 @@
 /**
- * Proves, on a real store, that a changed meme from the event stream reaches every list and
+ * Proves, on a real store, that a changed meme from the live feed reaches every list and
  * detail held in the cache: it leaves the list of its old state, enters the one of its new state
  * and replaces the detail; a copy older than one already held changes nothing anywhere; and an
  * approval drops the cached round queue, to be asked for again. Nothing goes over the network:

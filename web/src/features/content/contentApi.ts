@@ -1,6 +1,6 @@
 /**
  * The content pipeline's admin endpoints and the public round queue (contracts/content.ts),
- * injected into the one API slice. The lists are asked for by state; the live event stream
+ * injected into the one API slice. The lists are asked for by state; the live feed
  * (useMemeEvents.ts) and every review action then keep them current through
  * `memeViewReceived`, which moves a changed meme between the lists without asking again. The
  * round queue has no stream of its own: whatever changes it refetches it.

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import type { AdminMemeView } from '../../../../contracts/content.ts'
-import { affectsRoundQueue, isOlderCopy, mergeMeme, parseMemeEvent } from './memeCache.ts'
+import { affectsRoundQueue, isOlderCopy, memeOfEvent, mergeMeme } from './memeCache.ts'
 import { memeFixture as meme } from './memeFixture.ts'
 
 const LIMIT = 50
@@ -78,17 +78,17 @@ describe('affectsRoundQueue', () => {
   })
 })
 
-describe('parseMemeEvent', () => {
+describe('memeOfEvent', () => {
   test('reads a meme from the event’s data', () => {
     const sent = meme('7', { state: 'checked' })
-    expect(parseMemeEvent(JSON.stringify(sent))).toEqual(sent)
+    expect(memeOfEvent(structuredClone(sent))).toEqual(sent)
   })
 
-  test('drops data that is not JSON or not a meme', () => {
-    expect(parseMemeEvent('not json')).toBeNull()
-    expect(parseMemeEvent('null')).toBeNull()
-    expect(parseMemeEvent('42')).toBeNull()
-    expect(parseMemeEvent(JSON.stringify({ id: '7' }))).toBeNull()
-    expect(parseMemeEvent(JSON.stringify({ id: 7, state: 'checked', updatedAt: 'x' }))).toBeNull()
+  test('drops data that is not a meme', () => {
+    expect(memeOfEvent('not a meme')).toBeNull()
+    expect(memeOfEvent(null)).toBeNull()
+    expect(memeOfEvent(42)).toBeNull()
+    expect(memeOfEvent({ id: '7' })).toBeNull()
+    expect(memeOfEvent({ id: 7, state: 'checked', updatedAt: 'x' })).toBeNull()
   })
 })

@@ -1,5 +1,5 @@
 /**
- * How one changed meme (from the live event stream, an upload or a review action) is merged into
+ * How one changed meme (from the live feed, an upload or a review action) is merged into
  * the lists the app already holds, without asking the server again. Each list is the server's
  * answer to GET /api/v1/admin/memes?state=…, newest first; a meme that moves on leaves the list
  * of its old state and enters the list of its new one. Events and responses can cross on the
@@ -54,17 +54,12 @@ export function affectsRoundQueue(meme: AdminMemeView): boolean {
 }
 
 /**
- * One `data:` line of a `meme` event, or null if it is not a meme: a stream that sends something
- * unexpected must not break the page, and the next poll or event puts things right.
+ * The data of an `admin:content` event, or null if it is not a meme: a server that sends
+ * something unexpected must not break the page, and the next event or poll puts things right.
  */
-export function parseMemeEvent(data: string): AdminMemeView | null {
-  try {
-    const value: unknown = JSON.parse(data)
-    if (typeof value !== 'object' || value === null) return null
-    const { id, state, updatedAt } = value as Record<string, unknown>
-    if (typeof id !== 'string' || typeof state !== 'string' || typeof updatedAt !== 'string') return null
-    return value as AdminMemeView
-  } catch {
-    return null
-  }
+export function memeOfEvent(data: unknown): AdminMemeView | null {
+  if (typeof data !== 'object' || data === null) return null
+  const { id, state, updatedAt } = data as Record<string, unknown>
+  if (typeof id !== 'string' || typeof state !== 'string' || typeof updatedAt !== 'string') return null
+  return data as AdminMemeView
 }
