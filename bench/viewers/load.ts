@@ -21,6 +21,8 @@ const SLOTS = 200
 const MAX_CONNECTING = 256
 const RECONNECT_DELAY_MS = 1_000
 const RESTART_DELAY_MS = 1_000
+/** The longest wait before asking again after repeated SERVICE_UNAVAILABLE refusals of a start. */
+const MAX_START_BACKOFF_MS = 16_000
 const HANDSHAKE_TIMEOUT_MS = 30_000
 const STOP_GRACE_MS = 5_000
 
@@ -43,6 +45,8 @@ interface Viewer {
   /** Billable seconds acknowledged but not yet seen charged: [second, ack time epoch ms]. */
   unbilled: Array<[number, number]>
   lastReplyAt: number
+  /** SERVICE_UNAVAILABLE answers to starts in a row: each doubles the wait before the next. */
+  startRefusals: number
 }
 
 interface WatchView {
@@ -143,6 +147,7 @@ class LoadWorker {
       slot: -1,
       unbilled: [],
       lastReplyAt: 0,
+      startRefusals: 0,
     }))
   }
 
@@ -276,6 +281,7 @@ class LoadWorker {
       return
     }
     if (pending.kind === 'start') {
+      viewer.startRefusals = 0
       this.window.startLatency.record(elapsedUs)
       const reply = message.data as { session: WatchView }
       viewer.sessionId = reply.session.sessionId
@@ -293,9 +299,16 @@ class LoadWorker {
 
   private onError(viewer: Viewer, kind: PendingKind, code: string | undefined): void {
     if (kind === 'start') {
+      // "Try again shortly" is answered as a client should: waiting longer after each refusal,
+      // with jitter, so that a crowd refused together does not come back together.
+      const refusals = code === 'SERVICE_UNAVAILABLE' ? ++viewer.startRefusals : 0
+      const delayMs =
+        refusals === 0
+          ? RESTART_DELAY_MS
+          : Math.min(MAX_START_BACKOFF_MS, RESTART_DELAY_MS * 2 ** (refusals - 1)) * (0.5 + Math.random())
       setTimeout(() => {
         if (viewer.state === 'open') this.sendStart(viewer)
-      }, RESTART_DELAY_MS).unref()
+      }, delayMs).unref()
     } else if (kind === 'confirm' && (code === 'WATCH_SESSION_ENDED' || code === 'WATCH_SESSION_NOT_FOUND')) {
       this.restart(viewer)
     }

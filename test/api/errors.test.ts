@@ -2,7 +2,8 @@
  * Proves every failure answers in the one error shape { error: { code, message, requestId,
  * details? } } with the status from contracts/errors.ts: unknown API routes, bad JSON, schema
  * validation of bodies and querystrings (bodies are not type-coerced), oversized and unsupported
- * bodies, malformed URLs, AppErrors thrown by handlers, and bugs, whose 500 leaks nothing.
+ * bodies, malformed URLs, AppErrors thrown by handlers, and bugs, whose 500 leaks nothing. An
+ * AppError that is an answer (4xx, 503) carries no stack trace; other server errors do.
  */
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -189,5 +190,17 @@ describe('error responses', () => {
     expect(response.body).not.toContain('hunter2')
     expect(response.body).not.toContain('exploded')
     expect(response.body).not.toMatch(/at .*\.ts:\d+/)
+  })
+})
+
+describe('AppError', () => {
+  it('captures no stack for answers (4xx, 503), and keeps it for other server errors', () => {
+    const frames = (error: Error) =>
+      (error.stack ?? '').split('\n').filter((line) => line.trim().startsWith('at '))
+    expect(frames(new AppError('NOT_FOUND'))).toHaveLength(0)
+    expect(frames(new AppError('SERVICE_UNAVAILABLE'))).toHaveLength(0)
+    expect(frames(new AppError('INTERNAL'))).not.toHaveLength(0)
+    // The limit is put back: errors made afterwards have their frames.
+    expect(frames(new Error('plain'))).not.toHaveLength(0)
   })
 })
