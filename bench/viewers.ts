@@ -97,6 +97,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'profile-s': { type: 'string', default: '10' },
     'server-flags': { type: 'string', default: '' },
+    'server-env': { type: 'string', default: '' },
     json: { type: 'string', default: 'bench/results/viewers.json' },
     keep: { type: 'boolean', default: false },
     'quiet-wait': { type: 'string', default: '120' },
@@ -119,6 +120,7 @@ if (args.help) {
       '  --profile            a CPU profile of the server after each window, under the same load',
       '  --profile-s S        how long the profile lasts (10; over --block-interval to catch a block)',
       '  --server-flags=...   Node flags for the server processes, after those npm start uses (scripts/lib/node-flags.mjs)',
+      '  --server-env K=V,... environment for the gateway and main servers, e.g. WATCH_START_CONCURRENCY=8',
       '  --json FILE          where the figures go (bench/results/viewers.json)',
       '  --keep               keep the data folder and the scratch database',
       '  --quiet-wait S       before each phase, wait up to S s for other processes to leave the CPU (120)',
@@ -302,7 +304,7 @@ async function startServer(kind: PhaseKind, database: Database): Promise<Running
     LOG_LEVEL: args['log-level'],
     DEVNET_BLOCK_INTERVAL_S: args['block-interval'],
     TRANSFORM_WORKERS: '0',
-    ...(kind === 'echo' ? {} : database.env),
+    ...(kind === 'echo' ? {} : { ...database.env, ...serverEnv() }),
   }
   const child = track(
     spawn(
@@ -422,6 +424,18 @@ function memoryAfterGc(server: RunningServer): Promise<MemoryAfterGc | undefined
 }
 
 const PROFILE_MS = Number(args['profile-s']) * 1000
+
+/** --server-env: KEY=VALUE pairs separated by commas. */
+function serverEnv(): Record<string, string> {
+  const pairs = args['server-env'].split(',').filter(Boolean)
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=')
+      if (at <= 0) throw new Error(`--server-env: "${pair}" is not KEY=VALUE`)
+      return [pair.slice(0, at), pair.slice(at + 1)]
+    }),
+  )
+}
 
 function profileServer(server: RunningServer, file: string): Promise<{ file?: string; error?: string }> {
   return new Promise((resolve) => {
@@ -1171,6 +1185,7 @@ function report(results: PhaseResult[], databaseLabel: string) {
       database: databaseLabel,
       blockIntervalS: Number(args['block-interval']),
       serverFlags: [...SERVER_NODE_FLAGS, ...args['server-flags'].split(' ').filter(Boolean)].join(' '),
+      serverEnv: serverEnv(),
     },
     phases: results,
     ratios,

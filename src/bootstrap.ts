@@ -20,7 +20,7 @@ export function loadConfigOrExit(): Config {
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR/db. */
 export function openConfiguredDatabase(config: Config): Promise<Db> {
-  if (config.databaseUrl) return openDatabase({ url: config.databaseUrl })
+  if (config.databaseUrl) return openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize })
   return openDatabase({ pgliteDir: path.join(config.dataDir, 'db') })
 }
 

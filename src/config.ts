@@ -23,6 +23,8 @@ export interface Config {
   dataDir: string
   /** PostgreSQL connection string; undefined means the embedded PGlite database in dataDir/db. */
   databaseUrl: string | undefined
+  /** PostgreSQL connections this process may hold at once (PGlite has one). */
+  databasePoolSize: number
   redisUrl: string | undefined
   /** Start of every Redis key and channel of this deployment. */
   redisPrefix: string
@@ -59,6 +61,8 @@ export interface Config {
   ledger: {
     flushIntervalMs: number
     holdSeconds: number
+    /** watch.start calls using the database at once; more wait in line. */
+    startConcurrency: number
   }
   wallet: {
     /**
@@ -145,6 +149,12 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'DATABASE_URL',
     default: '(unset: PGlite in DATA_DIR/db)',
     description: 'PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/memepool.',
+  },
+  {
+    name: 'DATABASE_POOL_SIZE',
+    default: '10',
+    description:
+      "PostgreSQL connections per process (2-100); every process of a cluster holds its own, so keep their sum under the server's max_connections.",
   },
   {
     name: 'REDIS_URL',
@@ -261,6 +271,12 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
     name: 'FLUSH_INTERVAL_MS',
     default: '1000',
     description: 'How often accumulated view seconds are written to the ledger (100-10000).',
+  },
+  {
+    name: 'WATCH_START_CONCURRENCY',
+    default: '4',
+    description:
+      'Watch sessions started at once, each one database transaction; a crowd waits in line (2,000 at most) so that billing keeps its connections (1-64, below DATABASE_POOL_SIZE).',
   },
   {
     name: 'HOLD_SECONDS',
@@ -493,6 +509,7 @@ export function loadConfig(env: Env = process.env): Config {
     ]),
     dataDir,
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 2, 100),
     redisUrl: readRedisUrl(r),
     redisPrefix: readRedisPrefix(r),
     chain,
@@ -529,6 +546,7 @@ export function loadConfig(env: Env = process.env): Config {
     ledger: {
       flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),
       holdSeconds: r.int('HOLD_SECONDS', 30, 5, 600),
+      startConcurrency: r.int('WATCH_START_CONCURRENCY', 4, 1, 64),
     },
     content: {
       memesPerRound: r.int('MEMES_PER_ROUND', 20, 1, 100),

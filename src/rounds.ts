@@ -169,6 +169,7 @@ export async function startRounds(deps: {
     maxSessionSeconds: config.money.maxSessionSeconds,
     holdSeconds: config.ledger.holdSeconds,
     flushIntervalMs: config.ledger.flushIntervalMs,
+    maxConcurrentStarts: config.ledger.startConcurrency,
     logger: log.child({ component: 'watch' }),
     onCharged: () => bus.publish('round.updated', { height: null }),
     onSessionEnded: (userId, session) =>
