@@ -11,6 +11,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from '../../scripts/lib/node-flags.mjs'
 import { cpuSecondsOf, deltaCpu, machineCpuSeconds, openFileLimit, rssMb } from '../viewers/procstat.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -114,11 +115,14 @@ export interface ServerStart {
   ready: { line: true } | { httpPath: string; port: number }
 }
 
-/** Starts a server under test in its own process, with a plain environment plus `env`. */
+/**
+ * Starts a server under test in its own process, with a plain environment plus `env`, and the
+ * Node flags npm start gives the server (scripts/lib/node-flags.mjs), baselines included.
+ */
 export async function startServer(start: ServerStart): Promise<ServerProcess> {
   const log = createWriteStream(start.logFile)
   const child = track(
-    spawn(process.execPath, ['--import', 'tsx', start.script], {
+    spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', start.script], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
