@@ -2,10 +2,11 @@
  * Proves log redaction by field name: secret-looking fields are replaced at any depth (inside
  * arrays too), other fields and non-plain objects are left alone, cycles end, and secret query
  * parameters in URLs are replaced while the rest of the URL stays readable. Also proves the
- * sampled log writes one line per interval and counts the rest.
+ * sampled log writes one line per interval and counts the rest, and an outage notice warns once
+ * per outage and reports its failures when it ends.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactSecrets, redactUrl, SampledLog } from './logger.ts'
+import { OutageNotice, REDACTED, redactSecrets, redactUrl, SampledLog } from './logger.ts'
 
 describe('redactSecrets', () => {
   it('replaces fields named like secrets at any depth', () => {
@@ -67,5 +68,21 @@ describe('SampledLog', () => {
     now = 5_000
     log.note((unlogged) => written.push(unlogged))
     expect(written).toEqual([0, 3, 0])
+  })
+})
+
+describe('OutageNotice', () => {
+  it('warns at the first failure of an outage, and reports the count once it ends', () => {
+    const notice = new OutageNotice()
+    const said: string[] = []
+    expect(notice.up(() => said.push('up'))).toBe(false)
+    expect(notice.active).toBe(false)
+    const firsts = [1, 2, 3].map(() => notice.down(() => said.push('down')))
+    expect(firsts).toEqual([true, false, false])
+    expect(notice.active).toBe(true)
+    expect(notice.up((failures) => said.push(`up after ${failures}`))).toBe(true)
+    expect(notice.active).toBe(false)
+    notice.down(() => said.push('down again'))
+    expect(said).toEqual(['down', 'up after 3', 'down again'])
   })
 })

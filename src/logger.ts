@@ -132,3 +132,33 @@ export class SampledLog {
     write(unlogged)
   }
 }
+
+/**
+ * One warning when something goes down and one notice when it is back, however many failures
+ * come in between: a Redis outage is seen by every command, message or retry that meets it.
+ */
+export class OutageNotice {
+  private failures = 0
+
+  /** True from the first failure until `up`. */
+  get active(): boolean {
+    return this.failures > 0
+  }
+
+  /** Counts a failure; `warn` runs for the first of an outage only. Returns whether it was the first. */
+  down(warn: () => void): boolean {
+    this.failures += 1
+    if (this.failures > 1) return false
+    warn()
+    return true
+  }
+
+  /** Ends an outage: `recovered` runs with the failures it counted. Returns false when there was none. */
+  up(recovered: (failures: number) => void): boolean {
+    if (this.failures === 0) return false
+    const failures = this.failures
+    this.failures = 0
+    recovered(failures)
+    return true
+  }
+}

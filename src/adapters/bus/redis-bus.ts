@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Counter, type Registry } from 'prom-client'
-import type { AppLogger } from '../../logger.ts'
+import { type AppLogger, OutageNotice } from '../../logger.ts'
 import { DEFAULT_REDIS_PREFIX, type RedisConnection } from '../redis/client.ts'
 import { decodeJson, encodeJson } from '../redis/json.ts'
 import type { Bus, BusTopics, Topic } from './bus.ts'
@@ -56,7 +56,8 @@ export class RedisBus implements Bus {
   private readonly pending = new Set<Promise<unknown>>()
   private readonly droppedCounter: Counter | undefined
   private dropped_ = 0
-  private droppedThisOutage = 0
+  /** Messages dropped while Redis is down: one warning, then one notice with the count. */
+  private readonly outage = new OutageNotice()
   private readonly onMessage = (channel: string, text: string) => this.receive(channel, text)
 
   constructor(options: RedisBusOptions) {
@@ -177,18 +178,15 @@ export class RedisBus implements Bus {
   private drop(topic: string, error?: unknown): void {
     this.dropped_ += 1
     this.droppedCounter?.inc()
-    this.droppedThisOutage += 1
-    if (this.droppedThisOutage === 1) {
+    this.outage.down(() =>
       this.log?.warn(
         { topic, err: error },
         'redis unreachable: bus messages for other nodes are dropped until it is back',
-      )
-    }
+      ),
+    )
   }
 
   private sent(): void {
-    if (this.droppedThisOutage === 0) return
-    this.log?.info({ dropped: this.droppedThisOutage }, 'bus publishing to other nodes again')
-    this.droppedThisOutage = 0
+    this.outage.up((dropped) => this.log?.info({ dropped }, 'bus publishing to other nodes again'))
   }
 }

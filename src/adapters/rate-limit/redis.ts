@@ -14,7 +14,7 @@
  * `rate_limit_redis_fallbacks_total`, and readiness reports Redis itself.
  */
 import { Counter, type Registry } from 'prom-client'
-import type { AppLogger } from '../../logger.ts'
+import { type AppLogger, OutageNotice } from '../../logger.ts'
 import { DEFAULT_REDIS_PREFIX, type RedisConnection } from '../redis/client.ts'
 import { MemoryRateLimitStore } from './memory.ts'
 import type { RateLimitHit, RateLimitStore } from './store.ts'
@@ -54,7 +54,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly fallback: RateLimitStore
   private readonly log: AppLogger | undefined
   private readonly fallbacksCounter: Counter | undefined
-  private inOutage = false
+  private readonly outage = new OutageNotice()
   private outages_ = 0
 
   constructor(options: RedisRateLimitStoreOptions) {
@@ -79,7 +79,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /** True while hits are counted in process because Redis is unreachable. */
   get degraded(): boolean {
-    return this.inOutage
+    return this.outage.active
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitHit> {
@@ -98,21 +98,20 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   private fallbackHit(key: string, limit: number, windowMs: number, error?: unknown): Promise<RateLimitHit> {
-    if (!this.inOutage) {
-      this.inOutage = true
-      this.outages_ += 1
-      this.fallbacksCounter?.inc()
+    const first = this.outage.down(() =>
       this.log?.warn(
         { err: error, redisState: this.connection.status().state },
         'redis unreachable: rate limits are counted per node until it is back',
-      )
+      ),
+    )
+    if (first) {
+      this.outages_ += 1
+      this.fallbacksCounter?.inc()
     }
     return this.fallback.hit(key, limit, windowMs)
   }
 
   private recovered(): void {
-    if (!this.inOutage) return
-    this.inOutage = false
-    this.log?.info('rate limits are shared through redis again')
+    this.outage.up(() => this.log?.info('rate limits are shared through redis again'))
   }
 }

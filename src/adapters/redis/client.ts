@@ -18,7 +18,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis'
 import { Gauge, type Registry } from 'prom-client'
-import type { AppLogger } from '../../logger.ts'
+import { type AppLogger, OutageNotice } from '../../logger.ts'
 
 export type RedisState = 'connecting' | 'ready' | 'reconnecting' | 'closed'
 
@@ -89,8 +89,8 @@ export class RedisConnection {
   private downSince: Date | null
   private reconnectAttempts = 0
   private lastError: string | null = null
-  /** Whether this outage was logged already, so a long one is one warning, not one per retry. */
-  private outageLogged = false
+  /** A long outage is one warning, not one per retry. */
+  private readonly outage = new OutageNotice()
 
   constructor(options: RedisConnectionOptions) {
     this.name = options.name
@@ -185,19 +185,17 @@ export class RedisConnection {
   private onReady(): void {
     if (this.state === 'closed') return
     const downForMs = this.downSince ? this.now().getTime() - this.downSince.getTime() : 0
-    if (this.outageLogged) {
+    const restored = this.outage.up(() =>
       this.log?.info(
         { redis: this.where, connection: this.name, downForMs, attempts: this.reconnectAttempts },
         'redis connection restored',
-      )
-    } else {
-      this.log?.debug({ redis: this.where, connection: this.name }, 'redis connection ready')
-    }
+      ),
+    )
+    if (!restored) this.log?.debug({ redis: this.where, connection: this.name }, 'redis connection ready')
     this.state = 'ready'
     this.downSince = null
     this.reconnectAttempts = 0
     this.lastError = null
-    this.outageLogged = false
   }
 
   private onClose(): void {
@@ -217,11 +215,11 @@ export class RedisConnection {
   }
 
   private logOutage(): void {
-    if (this.outageLogged) return
-    this.outageLogged = true
-    this.log?.warn(
-      { redis: this.where, connection: this.name, lastError: this.lastError },
-      'redis unreachable; reconnecting with backoff (running degraded meanwhile)',
+    this.outage.down(() =>
+      this.log?.warn(
+        { redis: this.where, connection: this.name, lastError: this.lastError },
+        'redis unreachable; reconnecting with backoff (running degraded meanwhile)',
+      ),
     )
   }
 }
