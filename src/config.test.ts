@@ -5,17 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.ts'
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-}
+import { configProblems } from '../test/support/config.ts'
+import { CONFIG_VARIABLES, loadConfig } from './config.ts'
 
 describe('capacity settings', () => {
   it('default to a pool of 10 and 4 starts at once', () => {
@@ -34,7 +25,7 @@ describe('capacity settings', () => {
       ['WATCH_START_CONCURRENCY', '0'],
       ['WATCH_START_CONCURRENCY', '65'],
     ] as const) {
-      expect(problemsOf({ [name]: value }).join('\n')).toContain(name)
+      expect(configProblems({ [name]: value }).join('\n')).toContain(name)
     }
   })
 })
