@@ -9,10 +9,10 @@ import { configProblems } from '../test/support/config.ts'
 import { CONFIG_VARIABLES, loadConfig } from './config.ts'
 
 describe('capacity settings', () => {
-  it('default to a pool of 10 and 4 starts at once', () => {
+  it('default to a pool of 10 and 2 start batches at once', () => {
     const config = loadConfig({})
     expect(config.databasePoolSize).toBe(10)
-    expect(config.ledger.startConcurrency).toBe(4)
+    expect(config.ledger.startConcurrency).toBe(2)
   })
 
   it('accept values in range and refuse the others by name', () => {

@@ -274,9 +274,9 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = [
   },
   {
     name: 'WATCH_START_CONCURRENCY',
-    default: '4',
+    default: '2',
     description:
-      'Watch sessions started at once, each one database transaction; a crowd waits in line (2,000 at most) so that billing keeps its connections (1-64, below DATABASE_POOL_SIZE).',
+      'Batches of watch starts at the database at once, each one read and one transaction for up to 500 starts; a crowd waits in line (2,000 at most) so that billing keeps its connections (1-64, below DATABASE_POOL_SIZE).',
   },
   {
     name: 'HOLD_SECONDS',
@@ -546,7 +546,7 @@ export function loadConfig(env: Env = process.env): Config {
     ledger: {
       flushIntervalMs: r.int('FLUSH_INTERVAL_MS', 1000, 100, 10_000),
       holdSeconds: r.int('HOLD_SECONDS', 30, 5, 600),
-      startConcurrency: r.int('WATCH_START_CONCURRENCY', 4, 1, 64),
+      startConcurrency: r.int('WATCH_START_CONCURRENCY', 2, 1, 64),
     },
     content: {
       memesPerRound: r.int('MEMES_PER_ROUND', 20, 1, 100),

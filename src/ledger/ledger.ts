@@ -296,32 +296,74 @@ export class Ledger {
    * when the hold does. If it throws, nothing is written.
    */
   async createHold(input: HoldInput, alsoWrite?: (trx: Trx) => Promise<void>): Promise<LedgerResult> {
-    if (!isPositiveSats(input.amountSats)) return 'invalid_amount'
+    const [result] = await this.createHolds([input], alsoWrite && ((trx) => alsoWrite(trx)))
+    return result!
+  }
+
+  /**
+   * createHold for many holds in one transaction (a crowd starting to watch). Each input is
+   * judged as createHold would, in order, so two holds of one account cannot together take more
+   * than it has available. `alsoWrite` gets the holds written, in input order, when there are
+   * any; if it throws, nothing is written. Results come back in input order.
+   */
+  async createHolds(
+    inputs: readonly HoldInput[],
+    alsoWrite?: (trx: Trx, created: readonly HoldInput[]) => Promise<void>,
+  ): Promise<LedgerResult[]> {
+    const results: LedgerResult[] = inputs.map((i) =>
+      isPositiveSats(i.amountSats) ? 'ok' : 'invalid_amount',
+    )
+    if (!results.includes('ok')) return results
     return this.inTransaction(async (trx) => {
-      const existing = await trx.selectFrom('holds').selectAll().where('id', '=', input.id).executeTakeFirst()
-      if (existing) {
-        return existing.account_id === input.accountId && existing.amount_sats === input.amountSats
-          ? 'exists'
-          : 'exists_with_different_fields'
+      const final = [...results]
+      const ids = [...new Set(inputs.map((i) => i.id))]
+      const existing = await sql<Pick<Selectable<HoldsTable>, 'id' | 'account_id' | 'amount_sats'>>`
+        select id, account_id, amount_sats from holds where id = any(${textArray(ids)}::text[])`.execute(trx)
+      const known = new Map<string, { accountId: string; amountSats: number }>(
+        existing.rows.map((r) => [r.id, { accountId: r.account_id, amountSats: r.amount_sats }]),
+      )
+      const accounts = await lockAccounts(trx, [...new Set(inputs.map((i) => i.accountId))])
+      const heldDeltas = new Map<string, number>()
+      const created: HoldInput[] = []
+      for (const [index, input] of inputs.entries()) {
+        if (final[index] !== 'ok') continue
+        const same = known.get(input.id)
+        const account = accounts.get(input.accountId)
+        if (same) {
+          final[index] =
+            same.accountId === input.accountId && same.amountSats === input.amountSats
+              ? 'exists'
+              : 'exists_with_different_fields'
+        } else if (!account) final[index] = 'account_not_found'
+        else if (
+          !account.allowNegative &&
+          account.balance - account.held - (heldDeltas.get(account.id) ?? 0) < input.amountSats
+        )
+          final[index] = 'insufficient_funds'
+        else {
+          addTo(heldDeltas, account.id, input.amountSats)
+          known.set(input.id, input)
+          created.push(input)
+        }
       }
-      const account = (await lockAccounts(trx, [input.accountId])).get(input.accountId)
-      if (!account) return 'account_not_found'
-      if (!account.allowNegative && account.balance - account.held < input.amountSats)
-        return 'insufficient_funds'
+      if (created.length === 0) return final
+      const createdAt = this.now()
       await trx
         .insertInto('holds')
-        .values({
-          id: input.id,
-          account_id: input.accountId,
-          amount_sats: input.amountSats,
-          expires_at: input.expiresAt,
-          created_at: this.now(),
-        })
+        .values(
+          created.map((h) => ({
+            id: h.id,
+            account_id: h.accountId,
+            amount_sats: h.amountSats,
+            expires_at: h.expiresAt,
+            created_at: createdAt,
+          })),
+        )
         .execute()
-      await applyAccountDeltas(trx, new Map(), new Map([[input.accountId, input.amountSats]]))
-      await alsoWrite?.(trx)
+      await applyAccountDeltas(trx, new Map(), heldDeltas)
+      await alsoWrite?.(trx, created)
       this.onFault('hold:beforeCommit')
-      return 'ok'
+      return final
     })
   }
 
@@ -405,28 +447,47 @@ export class Ledger {
     holdId: string,
     state: 'closed' | 'voided' | 'expired' = 'closed',
   ): Promise<LedgerResult> {
+    const [result] = await this.releaseHolds([holdId], state)
+    return result!
+  }
+
+  /** releaseHold for many holds in one transaction (the sessions a flush ends). Results in input order. */
+  async releaseHolds(
+    holdIds: readonly string[],
+    state: 'closed' | 'voided' | 'expired' = 'closed',
+  ): Promise<LedgerResult[]> {
+    if (holdIds.length === 0) return []
     return this.inTransaction(async (trx) => {
-      const hold = await lockHold(trx, holdId)
-      if (!hold) return 'hold_not_found'
-      if (hold.state !== 'open') return hold.state === state ? 'exists' : 'hold_closed'
-      await this.settle(trx, [hold], state)
-      this.onFault('release:beforeCommit')
-      return 'ok'
+      const ids = [...new Set(holdIds)].sort()
+      const rows = await sql<Selectable<HoldsTable>>`
+        select * from holds where id = any(${textArray(ids)}::text[]) order by id for update`.execute(trx)
+      const holds = new Map(rows.rows.map((r) => [r.id, toHold(r)]))
+      const open = [...holds.values()].filter((h) => h.state === 'open')
+      if (open.length > 0) {
+        await this.settle(trx, open, state)
+        this.onFault('release:beforeCommit')
+      }
+      const released = new Set<string>()
+      return holdIds.map((id): LedgerResult => {
+        const hold = holds.get(id)
+        if (!hold) return 'hold_not_found'
+        if (hold.state === 'open' && !released.has(id)) {
+          released.add(id)
+          return 'ok'
+        }
+        return (hold.state === 'open' ? state : hold.state) === state ? 'exists' : 'hold_closed'
+      })
     })
   }
 
   /** Releases every open hold whose time is up. Returns how many it released. */
   async expireHolds(): Promise<number> {
     return this.inTransaction(async (trx) => {
-      const due = await sql<{ id: string }>`
-        select id from holds where state = 'open' and expires_at <= ${this.now()} order by id for update`.execute(
+      const due = await sql<Selectable<HoldsTable>>`
+        select * from holds where state = 'open' and expires_at <= ${this.now()} order by id for update`.execute(
         trx,
       )
-      const holds: Hold[] = []
-      for (const { id } of due.rows) {
-        const hold = await lockHold(trx, id)
-        if (hold) holds.push(hold)
-      }
+      const holds = due.rows.map(toHold)
       if (holds.length > 0) await this.settle(trx, holds, 'expired')
       return holds.length
     })

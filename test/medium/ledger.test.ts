@@ -203,6 +203,95 @@ describe('holds', () => {
     expect((await ctx.ledger.getHold(h2))?.amountSats).toBe(5)
   })
 
+  it("are created in a batch as one by one: in order per account, idempotent by id, written with the caller's rows", async () => {
+    const a = await ctx.newFundedUser(100)
+    const b = await ctx.newFundedUser(10)
+    const earlier = { id: uid('h-'), accountId: b, amountSats: 4, expiresAt: inAMinute() }
+    expect(await ctx.ledger.createHold(earlier)).toBe('ok')
+    const [h1, h2, h3, h4] = [uid('h-'), uid('h-'), uid('h-'), uid('h-')]
+    const hold = (id: string, accountId: string, amountSats: number) => ({
+      id,
+      accountId,
+      amountSats,
+      expiresAt: inAMinute(),
+    })
+    const written: string[][] = []
+    const results = await ctx.ledger.createHolds(
+      [
+        hold(h1, a, 60),
+        hold(h2, a, 41),
+        hold(h3, a, 40),
+        earlier,
+        { ...earlier, amountSats: 5 },
+        hold(h4, b, 7),
+        hold(uid('h-'), 'user:nobody', 1),
+        hold(uid('h-'), a, 0),
+        hold(h1, a, 60),
+      ],
+      async (_trx, created) => {
+        written.push(created.map((h) => h.id))
+      },
+    )
+    expect(results).toEqual([
+      'ok',
+      'insufficient_funds',
+      'ok',
+      'exists',
+      'exists_with_different_fields',
+      'insufficient_funds',
+      'account_not_found',
+      'invalid_amount',
+      'exists',
+    ])
+    expect(written).toEqual([[h1, h3]])
+    expect(await ctx.available(a)).toBe(0)
+    expect(await ctx.available(b)).toBe(6)
+    expect(await ctx.ledger.getHold(h2)).toBeUndefined()
+  })
+
+  it('created in a batch are all written or none: a failing caller write leaves no hold', async () => {
+    const a = await ctx.newFundedUser(100)
+    const ids = [uid('h-'), uid('h-')]
+    await expect(
+      ctx.ledger.createHolds(
+        ids.map((id) => ({ id, accountId: a, amountSats: 10, expiresAt: inAMinute() })),
+        async () => {
+          throw new Error('the session rows could not be written')
+        },
+      ),
+    ).rejects.toThrow('the session rows could not be written')
+    expect(await ctx.available(a)).toBe(100)
+    for (const id of ids) expect(await ctx.ledger.getHold(id)).toBeUndefined()
+  })
+
+  it('are released in a batch, each settling what it posted, and a second release answers exists', async () => {
+    const a = await ctx.newFundedUser(100)
+    const b = await ctx.newFundedUser(100)
+    const dest = await ctx.newDestination()
+    const [ha, hb, voided] = [uid('h-'), uid('h-'), uid('h-')]
+    await ctx.ledger.createHolds([
+      { id: ha, accountId: a, amountSats: 50, expiresAt: inAMinute() },
+      { id: hb, accountId: b, amountSats: 50, expiresAt: inAMinute() },
+      { id: voided, accountId: b, amountSats: 10, expiresAt: inAMinute() },
+    ])
+    await ctx.ledger.postViewSeconds([
+      { holdId: ha, seq: 1, amountSats: 20, streamId: uid('s-'), split: dest },
+      { holdId: hb, seq: 1, amountSats: 7, streamId: uid('s-'), split: dest },
+    ])
+    expect(await ctx.ledger.releaseHold(voided, 'voided')).toBe('ok')
+    expect(await ctx.ledger.releaseHolds([ha, hb, voided, 'nope', ha], 'closed')).toEqual([
+      'ok',
+      'ok',
+      'hold_closed',
+      'hold_not_found',
+      'exists',
+    ])
+    expect(await ctx.ledger.releaseHolds([ha, hb])).toEqual(['exists', 'exists'])
+    expect(await ctx.ledger.getAccount(a)).toMatchObject({ balanceSats: 80, heldSats: 0 })
+    expect(await ctx.ledger.getAccount(b)).toMatchObject({ balanceSats: 93, heldSats: 0 })
+    expect(await ctx.ledger.sumOfBalances()).toBe(0)
+  })
+
   it('expire when their time is up and then refuse postings', async () => {
     const a = await ctx.newFundedUser(100)
     const dest = await ctx.newDestination()

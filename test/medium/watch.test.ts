@@ -12,6 +12,7 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WATCH_MAX_SESSIONS_PER_USER } from '../../contracts/watch.ts'
 import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../src/ledger/accounts.ts'
 import { SimulatedCrash } from '../sim/harness.ts'
 import { openTestDb, type TestDb } from '../support/db.ts'
@@ -211,6 +212,81 @@ describe('a watch session', () => {
     world.newService()
   })
 
+  it('opens a crowd arriving together in batches, one ledger transaction each, answering every start as alone', async () => {
+    const { memeId } = await freshRound()
+    const batched = world.newService({ maxConcurrentStarts: 1 })
+    const createHolds = vi.spyOn(world.ledger, 'createHolds')
+    const crowd = await Promise.all(Array.from({ length: 20 }, () => world.newUser(1000)))
+    const poor = await world.newUser(2)
+    const frozen = await world.newUser(1000)
+    await sql`update users set frozen_at = now() where id = ${frozen}`.execute(db.kysely)
+    // 80 sats: two 30-sat holds, then a 20-sat one, then nothing left for a fourth.
+    const spender = await world.newUser(80)
+    const queued = await world.approvedMeme(spender)
+    const starts: Array<[string, string]> = [
+      ...crowd.map((v): [string, string] => [v, memeId]),
+      [poor, memeId],
+      [frozen, memeId],
+      [crowd[0]!, queued],
+      [spender, memeId],
+      [spender, memeId],
+      [spender, memeId],
+      [spender, memeId],
+    ]
+    try {
+      const outcomes = await Promise.allSettled(starts.map(([v, m]) => batched.startSession(v, m)))
+      const answers = outcomes.map((o) =>
+        o.status === 'fulfilled' ? o.value.session.state : (o.reason as { code: string }).code,
+      )
+      expect(answers).toEqual([
+        ...crowd.map(() => 'active'),
+        'INSUFFICIENT_FUNDS',
+        'ACCOUNT_FROZEN',
+        'MEME_NOT_WATCHABLE',
+        'active',
+        'active',
+        'active',
+        'INSUFFICIENT_FUNDS',
+      ])
+      // The first start went alone; everyone arriving while it was at the database went next, together.
+      expect(createHolds).toHaveBeenCalledTimes(2)
+      expect(createHolds.mock.calls[1]![0]).toHaveLength(22)
+      const held = await sql<{ amount_sats: number }>`
+        select amount_sats from holds where account_id = ${userAccountId(spender)} order by amount_sats`.execute(
+        db.kysely,
+      )
+      expect(held.rows.map((r) => Number(r.amount_sats))).toEqual([20, 30, 30])
+      expect(await world.ctx.available(userAccountId(spender))).toBe(0)
+      const rows = await sql<{ n: number }>`
+        select count(*)::int as n from watch_sessions w join holds h on h.id = w.hold_id
+        where w.user_id = any(${[...crowd, spender]}::text[]) and h.state = 'open'`.execute(db.kysely)
+      expect(rows.rows[0]!.n).toBe(23)
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status === 'fulfilled')
+          await world.stop(starts[index]![0], outcome.value.session.sessionId)
+      }
+      expect(await world.ctx.available(userAccountId(spender))).toBe(80)
+    } finally {
+      createHolds.mockRestore()
+      world.newService()
+    }
+  })
+
+  it('counts starts not answered yet against the limit of sessions per viewer', async () => {
+    const { memeId } = await freshRound()
+    const viewer = await world.newUser(1000)
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: WATCH_MAX_SESSIONS_PER_USER + 1 }, () => world.watch.startSession(viewer, memeId)),
+    )
+    const refused = outcomes.flatMap((o) =>
+      o.status === 'rejected' ? [(o.reason as { code: string }).code] : [],
+    )
+    expect(refused).toEqual(['WATCH_TOO_MANY_SESSIONS'])
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') await world.stop(viewer, outcome.value.session.sessionId)
+    }
+  })
+
   it('lets concurrent sessions of one viewer spend the balance once, never more', async () => {
     const { memeId } = await freshRound()
     const viewer = await world.newUser(80)
@@ -365,6 +441,32 @@ describe('failures', () => {
     )
     expect(rows.rows[0]).toEqual({ sessions: 0, holds: 0 })
     expect(await crashing.ctx.available(userAccountId(viewer))).toBe(1000)
+  })
+
+  it('a batch of starts whose transaction fails for one start is tried one by one: only that start fails', async () => {
+    const { memeId } = await freshRound()
+    const batched = world.newService({ maxConcurrentStarts: 1 })
+    const viewers = await Promise.all([1, 2, 3, 4].map(() => world.newUser(1000)))
+    const bad = viewers[2]!
+    const insert = world.repository.insert.bind(world.repository)
+    const spy = vi.spyOn(world.repository, 'insert').mockImplementation(async (sessions, executor) => {
+      if (sessions.some((s) => s.userId === bad)) throw new Error('a session row the database refuses')
+      return insert(sessions, executor)
+    })
+    try {
+      const outcomes = await Promise.allSettled(viewers.map((v) => batched.startSession(v, memeId)))
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+      expect((outcomes[2] as PromiseRejectedResult).reason.message).toBe('a session row the database refuses')
+      // The failed batch [2, 3, 4], then 2, 3 and 4 alone, after the first start's own batch.
+      expect(spy.mock.calls.map((c) => c[0].length)).toEqual([1, 3, 1, 1, 1])
+      expect(await world.ctx.available(userAccountId(bad))).toBe(1000)
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status === 'fulfilled') await world.stop(viewers[index]!, outcome.value.session.sessionId)
+      }
+    } finally {
+      spy.mockRestore()
+      world.newService()
+    }
   })
 
   it('a process that dies mid-session: the hold expires, the charged seconds stay charged, the session ends interrupted', async () => {

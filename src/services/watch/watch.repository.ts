@@ -13,6 +13,15 @@ export interface WatchableMeme {
   assignedRound: number | null
 }
 
+export interface NewSession {
+  id: string
+  userId: string
+  memeId: string
+  holdId: string
+  rateSats: number
+  startedAt: Date
+}
+
 export interface SessionProgress {
   id: string
   confirmedSeconds: number
@@ -52,40 +61,40 @@ export class WatchRepository {
   }
 
   /**
-   * Whether the user is frozen and what their account can spend, in one query: what watch.start
-   * needs to know of the viewer. An account not opened yet has nothing to spend.
+   * Whether each user is frozen and what their account can spend, in one query: what watch.start
+   * needs to know of its viewers. A user without an account yet has nothing to spend; a user
+   * not found is missing from the map.
    */
-  async viewer(userId: string, accountId: string): Promise<{ frozen: boolean; availableSats: number }> {
-    const row = (
-      await sql<{ frozen: boolean; available: string | number | null }>`
-        select u.frozen_at is not null as frozen, a.balance_sats - a.held_sats as available
-        from users u left join accounts a on a.id = ${accountId}
-        where u.id = ${userId}`.execute(this.db)
-    ).rows[0]
-    return { frozen: row?.frozen ?? false, availableSats: Number(row?.available ?? 0) }
+  async viewers(
+    viewers: ReadonlyArray<{ userId: string; accountId: string }>,
+  ): Promise<Map<string, { frozen: boolean; availableSats: number }>> {
+    if (viewers.length === 0) return new Map()
+    const rows = (
+      await sql<{ id: string; frozen: boolean; available: string | number | null }>`
+        select u.id, u.frozen_at is not null as frozen, a.balance_sats - a.held_sats as available
+        from unnest(${textArray(viewers.map((v) => v.userId))}::text[], ${textArray(viewers.map((v) => v.accountId))}::text[])
+             as v(user_id, account_id)
+        join users u on u.id = v.user_id
+        left join accounts a on a.id = v.account_id`.execute(this.db)
+    ).rows
+    return new Map(rows.map((r) => [r.id, { frozen: r.frozen, availableSats: Number(r.available ?? 0) }]))
   }
 
-  async insert(
-    session: {
-      id: string
-      userId: string
-      memeId: string
-      holdId: string
-      rateSats: number
-      startedAt: Date
-    },
-    executor: Trx | Kysely<Database> = this.db,
-  ): Promise<void> {
+  /** New sessions, one statement; inside the transaction that creates their holds. */
+  async insert(sessions: readonly NewSession[], executor: Trx | Kysely<Database> = this.db): Promise<void> {
+    if (sessions.length === 0) return
     await executor
       .insertInto('watch_sessions')
-      .values({
-        id: session.id,
-        user_id: session.userId,
-        meme_id: session.memeId,
-        hold_id: session.holdId,
-        rate_sats: session.rateSats,
-        started_at: session.startedAt,
-      })
+      .values(
+        sessions.map((session) => ({
+          id: session.id,
+          user_id: session.userId,
+          meme_id: session.memeId,
+          hold_id: session.holdId,
+          rate_sats: session.rateSats,
+          started_at: session.startedAt,
+        })),
+      )
       .execute()
   }
 
@@ -101,25 +110,22 @@ export class WatchRepository {
       where w.id = d.id`.execute(trx)
   }
 
+  /** Ends sessions still active with their final progress, one statement. */
   async end(
-    progress: SessionProgress,
-    reason: string,
+    sessions: ReadonlyArray<SessionProgress & { reason: string }>,
     now: Date,
     executor: Trx | Kysely<Database> = this.db,
   ): Promise<void> {
-    await executor
-      .updateTable('watch_sessions')
-      .set({
-        state: 'ended',
-        end_reason: reason,
-        ended_at: now,
-        confirmed_seconds: progress.confirmedSeconds,
-        charged_seconds: progress.chargedSeconds,
-        charged_sats: progress.chargedSats,
-      })
-      .where('id', '=', progress.id)
-      .where('state', '=', 'active')
-      .execute()
+    if (sessions.length === 0) return
+    await sql`
+      update watch_sessions w
+      set state = 'ended', end_reason = d.reason, ended_at = ${now},
+          confirmed_seconds = d.confirmed, charged_seconds = d.charged, charged_sats = d.sats
+      from unnest(${textArray(sessions.map((s) => s.id))}::text[], ${textArray(sessions.map((s) => s.reason))}::text[],
+                  ${bigintArray(sessions.map((s) => s.confirmedSeconds))}::int[], ${bigintArray(sessions.map((s) => s.chargedSeconds))}::int[],
+                  ${bigintArray(sessions.map((s) => s.chargedSats))}::bigint[])
+           as d(id, reason, confirmed, charged, sats)
+      where w.id = d.id and w.state = 'active'`.execute(executor)
   }
 
   /**

@@ -35,10 +35,11 @@ import {
   type WatchSessionView,
   type WatchStartReply,
 } from '../../../contracts/watch.ts'
+import { isDatabaseUnavailable } from '../../adapters/db/unavailable.ts'
 import { AppError } from '../../http/errors.ts'
 import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../ledger/accounts.ts'
 import type { Ledger } from '../../ledger/ledger.ts'
-import type { PostingResult, ViewPosting } from '../../ledger/types.ts'
+import type { HoldInput, PostingResult, ViewPosting } from '../../ledger/types.ts'
 import type { AppLogger } from '../../logger.ts'
 import { QUALIFY_SECONDS } from '../rounds/round-engine.ts'
 import type { Round, RoundsRepository } from '../rounds/rounds.repository.ts'
@@ -49,8 +50,10 @@ import type { SessionProgress, WatchableMeme, WatchRepository } from './watch.re
 const HOLD_GRACE_SECONDS = 60
 /** Postings per database transaction. */
 const FLUSH_BATCH = 2_000
-/** watch.start calls using the database at once; the rest wait in line (see startSession). */
-const DEFAULT_MAX_CONCURRENT_STARTS = 4
+/** Start batches at the database at once; the starts arriving meanwhile wait in line (see startSession). */
+const DEFAULT_MAX_CONCURRENT_STARTS = 2
+/** Starts opened together, at most: one read of their viewers and one ledger transaction. */
+const START_BATCH = 500
 /** Starts waiting in line at most; beyond, a start is refused at once with SERVICE_UNAVAILABLE. */
 const DEFAULT_MAX_QUEUED_STARTS = 2_000
 /** How long a watchable meme and its signed links are reused by further starts. */
@@ -86,7 +89,7 @@ export interface WatchServiceOptions {
   qualifySeconds?: number
   maxSessionsPerUser?: number
   confirmTimeoutMs?: number
-  /** watch.start calls using the database at once (4); keep it under the pool's size. */
+  /** Start batches using the database at once (2); keep it under the pool's size. */
   maxConcurrentStarts?: number
   /** Starts that may wait for a turn (2,000); more are refused with SERVICE_UNAVAILABLE. */
   maxQueuedStarts?: number
@@ -101,6 +104,15 @@ export interface WatchServiceOptions {
   /** Balances after a flush changed them, for the viewers' channels. */
   onBalance?: (userId: string, balance: { balanceSats: number; availableSats: number }) => void
 }
+
+interface PendingStart {
+  userId: string
+  memeId: string
+  resolve: (reply: WatchStartReply) => void
+  reject: (error: unknown) => void
+}
+
+type StartOutcome = { reply: WatchStartReply } | { error: unknown }
 
 interface LiveSession {
   id: string
@@ -144,8 +156,11 @@ export class WatchService {
   private wake: AbortController | undefined
   private flushes = 0
   private lastFlushMs = 0
-  private starting = 0
-  private readonly startQueue: Array<() => void> = []
+  /** Start batches at the database now. */
+  private startBatches = 0
+  private readonly startQueue: PendingStart[] = []
+  /** Starts of each user not answered yet: they count against the per-user limit. */
+  private readonly startingByUser = new Map<string, number>()
   private readonly maxConcurrentStarts: number
   private readonly maxQueuedStarts: number
   private readonly memeCache = new Map<
@@ -189,91 +204,170 @@ export class WatchService {
     }
   }
 
+  /**
+   * Starts a session. Starts are opened in batches: while one batch is at the database, the
+   * starts arriving wait in line and go together in the next (up to START_BATCH), so a crowd
+   * costs one read of its viewers and one ledger transaction per batch, not per viewer, and
+   * never takes every connection from the flush that bills everyone already watching.
+   */
   async startSession(userId: string, memeId: string): Promise<WatchStartReply> {
-    const open = this.byUser.get(userId)
-    if (open && open.size >= (this.options.maxSessionsPerUser ?? WATCH_MAX_SESSIONS_PER_USER))
+    const open = (this.byUser.get(userId)?.size ?? 0) + (this.startingByUser.get(userId) ?? 0)
+    if (open >= (this.options.maxSessionsPerUser ?? WATCH_MAX_SESSIONS_PER_USER))
       throw new AppError('WATCH_TOO_MANY_SESSIONS')
-    // Starts wait their turn for the database: a crowd arriving at once must not take every
-    // connection from the flush, which bills everyone already watching.
-    if (this.starting >= this.maxConcurrentStarts && this.startQueue.length >= this.maxQueuedStarts) {
+    if (this.startQueue.length >= this.maxQueuedStarts) {
       throw new AppError('SERVICE_UNAVAILABLE', {
         message: 'Too many viewers are starting at once; try again shortly.',
       })
     }
-    await this.startTurn()
+    this.startingByUser.set(userId, (this.startingByUser.get(userId) ?? 0) + 1)
     try {
-      return await this.openSession(userId, memeId)
+      return await new Promise<WatchStartReply>((resolve, reject) => {
+        this.startQueue.push({ userId, memeId, resolve, reject })
+        this.drainStarts()
+      })
     } finally {
-      this.endTurn()
+      const left = (this.startingByUser.get(userId) ?? 1) - 1
+      if (left > 0) this.startingByUser.set(userId, left)
+      else this.startingByUser.delete(userId)
     }
   }
 
-  private startTurn(): Promise<void> {
-    if (this.starting < this.maxConcurrentStarts) {
-      this.starting++
-      return Promise.resolve()
+  /** Sends the starts in line to the database, as many batches at once as allowed. */
+  private drainStarts(): void {
+    while (this.startBatches < this.maxConcurrentStarts && this.startQueue.length > 0) {
+      const batch = this.startQueue.splice(0, START_BATCH)
+      this.startBatches++
+      void this.openBatch(batch).finally(() => {
+        this.startBatches--
+        this.drainStarts()
+      })
     }
-    return new Promise((resolve) => this.startQueue.push(resolve))
   }
 
-  private endTurn(): void {
-    const next = this.startQueue.shift()
-    // The turn passes straight to the next in line, so `starting` stays as it is.
-    if (next) next()
-    else this.starting--
+  /**
+   * Opens a batch of starts and answers each. A batch whose transaction fails for a reason of
+   * its own (not the database going away) is tried again one start at a time, so that one
+   * start's problem is that start's error alone.
+   */
+  private async openBatch(batch: readonly PendingStart[]): Promise<void> {
+    let outcomes: StartOutcome[]
+    try {
+      outcomes = await this.openSessions(batch)
+    } catch (error) {
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const start of batch) start.reject(error)
+        return
+      }
+      for (const start of batch) await this.openBatch([start])
+      return
+    }
+    for (const [index, start] of batch.entries()) {
+      const outcome = outcomes[index]!
+      if ('reply' in outcome) start.resolve(outcome.reply)
+      else start.reject(outcome.error)
+    }
   }
 
-  private async openSession(userId: string, memeId: string): Promise<WatchStartReply> {
+  /**
+   * Judges each start in order (a frozen viewer, then the meme, then the balance, less what
+   * the viewer's earlier starts in the batch hold), then writes every hold and session row in
+   * one transaction: a session is never recorded without its hold, nor a hold without the
+   * session that explains it. Throws only when that transaction fails; nothing is then written.
+   */
+  private async openSessions(batch: readonly PendingStart[]): Promise<StartOutcome[]> {
     const { repository, ledger, rateSats, holdSeconds, minBillableSeconds } = this.options
-    const accountId = userAccountId(userId)
-    // Both asked at once; a frozen account is refused first, whatever the meme.
-    const [viewerRead, watchableRead] = await Promise.allSettled([
-      repository.viewer(userId, accountId),
-      this.watchable(memeId),
+    const memeIds = [...new Set(batch.map((s) => s.memeId))]
+    const [viewers, ...memes] = await Promise.all([
+      repository.viewers(batch.map((s) => ({ userId: s.userId, accountId: userAccountId(s.userId) }))),
+      ...memeIds.map((id) =>
+        this.watchable(id).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+      ),
     ])
-    const viewer = settledValue(viewerRead)
-    if (viewer.frozen) throw new AppError('ACCOUNT_FROZEN')
-    const { meme, media } = settledValue(watchableRead)
-    const available = viewer.availableSats
-    const holdSats = Math.min(holdSeconds * rateSats, available)
-    if (holdSats < minBillableSeconds * rateSats) throw new AppError('INSUFFICIENT_FUNDS')
-    const id = randomBytes(12).toString('base64url')
-    const holdId = `watch:${id}`
+    const watchable = new Map(memeIds.map((id, index) => [id, memes[index]!]))
+    const taken = new Map<string, number>()
     const nowMs = this.now()
-    // The hold and the session's row in one transaction: a session is never recorded without
-    // its hold, nor a hold without the session that explains it.
-    const held = await ledger.createHold(
-      {
-        id: holdId,
-        accountId,
-        amountSats: holdSats,
-        expiresAt: this.holdExpiry(nowMs, holdSats / rateSats),
-      },
-      (trx) => repository.insert({ id, userId, memeId, holdId, rateSats, startedAt: new Date(nowMs) }, trx),
-    )
-    if (held !== 'ok') throw new AppError('INSUFFICIENT_FUNDS')
-    const session: LiveSession = {
-      id,
-      userId,
-      accountId,
-      meme,
-      holdId,
-      rate: rateSats,
-      startedAtMs: nowMs,
-      lastConfirmMs: nowMs,
-      confirmed: 0,
-      charged: 0,
-      chargedSats: 0,
-      seq: 0,
-      holdSats,
-      available: available - holdSats,
-      reconcile: false,
-      waiters: [],
+    const outcomes: Array<StartOutcome | undefined> = []
+    const planned: Array<{ index: number; session: LiveSession; media: SignedMedia; hold: HoldInput }> = []
+    for (const [index, start] of batch.entries()) {
+      const viewer = viewers.get(start.userId) ?? { frozen: false, availableSats: 0 }
+      const meme = watchable.get(start.memeId)!
+      const available = viewer.availableSats - (taken.get(start.userId) ?? 0)
+      const holdSats = Math.min(holdSeconds * rateSats, available)
+      if (viewer.frozen) outcomes.push({ error: new AppError('ACCOUNT_FROZEN') })
+      else if ('error' in meme) outcomes.push({ error: meme.error })
+      else if (holdSats < minBillableSeconds * rateSats)
+        outcomes.push({ error: new AppError('INSUFFICIENT_FUNDS') })
+      else {
+        taken.set(start.userId, (taken.get(start.userId) ?? 0) + holdSats)
+        const id = randomBytes(12).toString('base64url')
+        const accountId = userAccountId(start.userId)
+        const session: LiveSession = {
+          id,
+          userId: start.userId,
+          accountId,
+          meme: meme.value.meme,
+          holdId: `watch:${id}`,
+          rate: rateSats,
+          startedAtMs: nowMs,
+          lastConfirmMs: nowMs,
+          confirmed: 0,
+          charged: 0,
+          chargedSats: 0,
+          seq: 0,
+          holdSats,
+          available: available - holdSats,
+          reconcile: false,
+          waiters: [],
+        }
+        const hold = {
+          id: session.holdId,
+          accountId,
+          amountSats: holdSats,
+          expiresAt: this.holdExpiry(nowMs, holdSats / rateSats),
+        }
+        planned.push({ index, session, media: meme.value.media, hold })
+        outcomes.push(undefined)
+      }
     }
-    this.sessions.set(id, session)
-    const mine = this.byUser.get(userId) ?? new Set<string>()
-    mine.add(id)
-    this.byUser.set(userId, mine)
+    if (planned.length === 0) return outcomes as StartOutcome[]
+    const byHold = new Map(planned.map((p) => [p.hold.id, p.session]))
+    const results = await ledger.createHolds(
+      planned.map((p) => p.hold),
+      (trx, created) =>
+        repository.insert(
+          created.map((hold) => {
+            const session = byHold.get(hold.id)!
+            return {
+              id: session.id,
+              userId: session.userId,
+              memeId: session.meme.id,
+              holdId: session.holdId,
+              rateSats: session.rate,
+              startedAt: new Date(nowMs),
+            }
+          }),
+          trx,
+        ),
+    )
+    // A hold the ledger refused: another batch spent the balance meanwhile.
+    for (const [n, { index, session, media }] of planned.entries()) {
+      if (results[n] !== 'ok') {
+        outcomes[index] = { error: new AppError('INSUFFICIENT_FUNDS') }
+        continue
+      }
+      this.sessions.set(session.id, session)
+      const mine = this.byUser.get(session.userId) ?? new Set<string>()
+      mine.add(session.id)
+      this.byUser.set(session.userId, mine)
+      outcomes[index] = { reply: this.startReply(session, media) }
+    }
+    return outcomes as StartOutcome[]
+  }
+
+  private startReply(session: LiveSession, media: SignedMedia): WatchStartReply {
     return {
       session: this.view(session),
       media: {
@@ -282,8 +376,8 @@ export class WatchService {
         posterUrl: media.posterUrl,
         expiresAt: media.expiresAt.toISOString(),
       },
-      title: meme.title,
-      minBillableSeconds,
+      title: session.meme.title,
+      minBillableSeconds: this.options.minBillableSeconds,
       maxSeconds: this.options.maxSessionSeconds,
       confirmTimeoutMs: this.confirmTimeoutMs(),
     }
@@ -607,27 +701,46 @@ export class WatchService {
     }
   }
 
-  /** Releases the holds of ending sessions whose last seconds are charged, and announces them. */
+  /**
+   * Releases the holds of ending sessions whose last seconds are charged, records their end
+   * and announces them, FLUSH_BATCH sessions per ledger transaction. A session still owing
+   * seconds (the charge failed this time) waits for the next flush, unless the service is
+   * closing, when what could not be charged is forgone rather than guessed.
+   */
   private async finish(touched: Set<string>): Promise<void> {
+    const ready = [...this.sessions.values()].filter(
+      (s) => s.ending && (this.closing || (!s.reconcile && this.billable(s) <= s.charged)),
+    )
+    for (let i = 0; i < ready.length; i += FLUSH_BATCH) {
+      await this.finishBatch(ready.slice(i, i + FLUSH_BATCH), touched)
+    }
+  }
+
+  private async finishBatch(batch: readonly LiveSession[], touched: Set<string>): Promise<void> {
     const { ledger, repository } = this.options
-    const nowMs = this.now()
-    for (const session of [...this.sessions.values()]) {
-      if (!session.ending) continue
-      // Still owing seconds (the charge failed this time): try again next flush, unless the
-      // service is closing, when what could not be charged is forgone rather than guessed.
-      if (!this.closing && (session.reconcile || this.billable(session) > session.charged)) continue
-      const released = await ledger.releaseHold(session.holdId, 'closed')
-      if (released !== 'ok' && released !== 'exists' && released !== 'hold_closed') {
-        this.options.logger?.error({ session: session.id, released }, 'releasing a watch hold failed')
-        continue
-      }
-      const progress = {
-        id: session.id,
-        confirmedSeconds: session.confirmed,
-        chargedSeconds: session.charged,
-        chargedSats: session.chargedSats,
-      }
-      await repository.end(progress, session.ending, new Date(nowMs))
+    const released = await ledger.releaseHolds(
+      batch.map((s) => s.holdId),
+      'closed',
+    )
+    const done = batch.filter((session, index) => {
+      const result = released[index]
+      if (result === 'ok' || result === 'exists' || result === 'hold_closed') return true
+      this.options.logger?.error({ session: session.id, released: result }, 'releasing a watch hold failed')
+      return false
+    })
+    // A crash between the release and this write leaves the row active with its hold closed:
+    // the sweeper ends it as interrupted with what the hold posted (endInterrupted).
+    await repository.end(
+      done.map((s) => ({
+        id: s.id,
+        reason: s.ending!,
+        confirmedSeconds: s.confirmed,
+        chargedSeconds: s.charged,
+        chargedSats: s.chargedSats,
+      })),
+      new Date(this.now()),
+    )
+    for (const session of done) {
       this.sessions.delete(session.id)
       const mine = this.byUser.get(session.userId)
       mine?.delete(session.id)
@@ -653,9 +766,4 @@ export class WatchService {
       this.options.onBalance?.(userId, { balanceSats: balance.balance, availableSats: balance.available })
     }
   }
-}
-
-function settledValue<T>(result: PromiseSettledResult<T>): T {
-  if (result.status === 'rejected') throw result.reason
-  return result.value
 }
