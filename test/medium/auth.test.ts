@@ -3,11 +3,11 @@
  * writer has its own pool as separate server processes would): concurrent logins with one
  * challenge start exactly one session; concurrent first logins of one key create one user; the
  * first user of an embedded install is the only automatic admin; last_seen_at is written at most
- * once a minute; issuing challenges purges long-expired ones; logout is idempotent.
+ * once a minute; session lookups arriving together share one query; issuing challenges purges long-expired ones; logout is idempotent.
  */
 import type { PrivateKey } from '@bsv/sdk'
 import type { Kysely } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { LoginRequest } from '../../contracts/auth.ts'
 import { type Db, openDatabase } from '../../src/adapters/db/database.ts'
 import type { Database } from '../../src/adapters/db/schema.ts'
@@ -19,7 +19,8 @@ import {
   type IssuedChallenge,
   type LoginOutcome,
 } from '../../src/services/auth/auth.service.ts'
-import { hashSessionToken } from '../../src/services/auth/tokens.ts'
+import { SessionsRepository } from '../../src/services/auth/sessions.repository.ts'
+import { hashSessionToken, newSessionToken } from '../../src/services/auth/tokens.ts'
 import { brc100Login, bsmLogin, countRows, newKey } from '../support/auth.ts'
 import { openTestDb, TEST_DATABASE_URL, type TestDb } from '../support/db.ts'
 
@@ -176,6 +177,25 @@ describe('sessions', () => {
       expect(await lastSeen()).toBe(START_MS + 60_000)
     } finally {
       clockMs = START_MS
+    }
+  })
+
+  it('looked up by a crowd at once are read together, each token answered with its own session', async () => {
+    const auth = service(db.kysely)
+    const logins = []
+    for (let i = 0; i < 5; i++) logins.push(ok(await auth.login(await bsmRequest(auth, newKey()))))
+    await auth.logout(logins[4]!.token)
+    const unknown = newSessionToken()
+    const reads = vi.spyOn(SessionsRepository.prototype, 'findWithUsers')
+    try {
+      const tokens = [...logins.map((l) => l.token), unknown, ...logins.map((l) => l.token)]
+      const answers = await Promise.all(tokens.map((t) => auth.resolveSession(t)))
+      const expected = [...logins.slice(0, 4).map((l) => l.session.user.id), null, null]
+      expect(answers.map((a) => a?.user.id ?? null)).toEqual([...expected, ...expected.slice(0, 5)])
+      // Two lookups go at once, each alone; the nine arriving meanwhile share the next query.
+      expect(reads.mock.calls.map((c) => c[0].length)).toEqual([1, 1, 9])
+    } finally {
+      reads.mockRestore()
     }
   })
 

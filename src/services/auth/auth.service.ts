@@ -30,12 +30,13 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { LoginRequest } from '../../../contracts/auth.ts'
 import type { ValidationIssue } from '../../../contracts/errors.ts'
+import { Batcher } from '../../adapters/db/batcher.ts'
 import type { Database, UserRole } from '../../adapters/db/schema.ts'
 import type { ChainNetwork } from '../../config.ts'
 import { assert } from '../../domain/money.ts'
 import { AdminList } from './admins.ts'
 import { type ChallengeRow, ChallengesRepository } from './challenges.repository.ts'
-import { SessionsRepository } from './sessions.repository.ts'
+import { SessionsRepository, type SessionWithUser } from './sessions.repository.ts'
 import { type AddressNetwork, type SignatureRejection, verifyLoginSignature } from './signatures.ts'
 import { hashSessionToken, isSessionTokenShaped, newSessionToken } from './tokens.ts'
 import { type StoredUser, UsersRepository } from './users.repository.ts'
@@ -50,6 +51,8 @@ export const CHALLENGE_RETENTION_MS = 60 * 60_000
 const CHALLENGE_NONCE_BYTES = 16
 /** last_seen_at is only as precise as this, to keep session checks read-only most of the time. */
 const LAST_SEEN_RESOLUTION_MS = 60_000
+/** Session lookups (and last-seen writes) per query, at most. */
+const SESSION_BATCH = 500
 
 export interface AuthServiceOptions {
   db: Kysely<Database>
@@ -133,6 +136,8 @@ export class AuthService {
   private readonly addressNetwork: AddressNetwork
   private readonly challenges: ChallengesRepository
   private readonly sessions: SessionsRepository
+  private readonly lookups: Batcher<string, SessionWithUser | undefined>
+  private readonly touches: Batcher<string, undefined>
 
   constructor(private readonly options: AuthServiceOptions) {
     assert(options.sessionTtlMs > 0, 'sessions must last some time')
@@ -142,6 +147,22 @@ export class AuthService {
     this.addressNetwork = options.chain === 'test' ? 'testnet' : 'mainnet'
     this.challenges = new ChallengesRepository(options.db)
     this.sessions = new SessionsRepository(options.db)
+    // Every request and every WebSocket handshake of a signed-in user looks its session up: a
+    // crowd arriving at once shares a few queries rather than queueing one each for the pool.
+    this.lookups = new Batcher(
+      async (hashes: string[]) => {
+        const found = await this.sessions.findWithUsers(hashes)
+        return hashes.map((hash) => found.get(hash))
+      },
+      { maxBatch: SESSION_BATCH, concurrency: 2 },
+    )
+    this.touches = new Batcher(
+      async (hashes: string[]) => {
+        await this.sessions.touch(hashes, this.now())
+        return hashes.map(() => undefined)
+      },
+      { maxBatch: SESSION_BATCH },
+    )
   }
 
   async issueChallenge(): Promise<IssuedChallenge> {
@@ -200,12 +221,12 @@ export class AuthService {
   async resolveSession(token: string): Promise<ActiveSession | null> {
     if (!isSessionTokenShaped(token)) return null
     const tokenHash = hashSessionToken(token)
-    const session = await this.sessions.findWithUser(tokenHash)
+    const session = await this.lookups.load(tokenHash)
     const at = this.now()
     if (session === undefined || session.revokedAt !== null) return null
     if (session.expiresAt.getTime() <= at.getTime()) return null
     if (at.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
-      await this.sessions.touch(tokenHash, at)
+      await this.touches.load(tokenHash)
     }
     return { user: this.sessionUser(session.user), expiresAt: session.expiresAt }
   }

@@ -1,5 +1,6 @@
 /** Queries on sessions: one query per method, no rules. Sessions are found by token hash only. */
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import { textArray } from '../../adapters/db/arrays.ts'
 import type { Database } from '../../adapters/db/schema.ts'
 import type { StoredUser } from './users.repository.ts'
 
@@ -26,11 +27,14 @@ export class SessionsRepository {
       .execute()
   }
 
-  async findWithUser(tokenHash: string): Promise<SessionWithUser | undefined> {
-    const row = await this.db
+  /** The sessions of these token hashes with their users, by hash; one query. */
+  async findWithUsers(tokenHashes: readonly string[]): Promise<Map<string, SessionWithUser>> {
+    if (tokenHashes.length === 0) return new Map()
+    const rows = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .select([
+        'sessions.token_hash',
         'sessions.expires_at',
         'sessions.revoked_at',
         'sessions.last_seen_at',
@@ -40,21 +44,25 @@ export class SessionsRepository {
         'users.role',
         'users.created_at',
       ])
-      .where('sessions.token_hash', '=', tokenHash)
-      .executeTakeFirst()
-    if (row === undefined) return undefined
-    return {
-      expiresAt: row.expires_at,
-      revokedAt: row.revoked_at,
-      lastSeenAt: row.last_seen_at,
-      user: {
-        id: row.id,
-        address: row.address,
-        identityKey: row.identity_key,
-        role: row.role,
-        createdAt: row.created_at,
-      },
-    }
+      .where('sessions.token_hash', '=', sql<string>`any(${textArray([...new Set(tokenHashes)])}::text[])`)
+      .execute()
+    return new Map(
+      rows.map((row) => [
+        row.token_hash,
+        {
+          expiresAt: row.expires_at,
+          revokedAt: row.revoked_at,
+          lastSeenAt: row.last_seen_at,
+          user: {
+            id: row.id,
+            address: row.address,
+            identityKey: row.identity_key,
+            role: row.role,
+            createdAt: row.created_at,
+          },
+        },
+      ]),
+    )
   }
 
   /** Revokes the session if it is not already; returns whether this call revoked it. */
@@ -68,11 +76,12 @@ export class SessionsRepository {
     return result.numUpdatedRows > 0n
   }
 
-  async touch(tokenHash: string, at: Date): Promise<void> {
+  async touch(tokenHashes: readonly string[], at: Date): Promise<void> {
+    if (tokenHashes.length === 0) return
     await this.db
       .updateTable('sessions')
       .set({ last_seen_at: at })
-      .where('token_hash', '=', tokenHash)
+      .where('token_hash', '=', sql<string>`any(${textArray([...new Set(tokenHashes)])}::text[])`)
       .execute()
   }
 }

@@ -35,6 +35,7 @@ import {
   type WatchSessionView,
   type WatchStartReply,
 } from '../../../contracts/watch.ts'
+import { Batcher } from '../../adapters/db/batcher.ts'
 import { isDatabaseUnavailable } from '../../adapters/db/unavailable.ts'
 import { AppError } from '../../http/errors.ts'
 import { PLATFORM_FEES_ACCOUNT, roundPoolAccountId, userAccountId } from '../../ledger/accounts.ts'
@@ -105,11 +106,9 @@ export interface WatchServiceOptions {
   onBalance?: (userId: string, balance: { balanceSats: number; availableSats: number }) => void
 }
 
-interface PendingStart {
+interface StartRequest {
   userId: string
   memeId: string
-  resolve: (reply: WatchStartReply) => void
-  reject: (error: unknown) => void
 }
 
 type StartOutcome = { reply: WatchStartReply } | { error: unknown }
@@ -156,12 +155,9 @@ export class WatchService {
   private wake: AbortController | undefined
   private flushes = 0
   private lastFlushMs = 0
-  /** Start batches at the database now. */
-  private startBatches = 0
-  private readonly startQueue: PendingStart[] = []
+  private readonly starts: Batcher<StartRequest, StartOutcome>
   /** Starts of each user not answered yet: they count against the per-user limit. */
   private readonly startingByUser = new Map<string, number>()
-  private readonly maxConcurrentStarts: number
   private readonly maxQueuedStarts: number
   private readonly memeCache = new Map<
     string,
@@ -171,7 +167,10 @@ export class WatchService {
 
   constructor(private readonly options: WatchServiceOptions) {
     this.now = options.now ?? Date.now
-    this.maxConcurrentStarts = options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS
+    this.starts = new Batcher((batch) => this.openBatch(batch), {
+      maxBatch: START_BATCH,
+      concurrency: options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS,
+    })
     this.maxQueuedStarts = options.maxQueuedStarts ?? DEFAULT_MAX_QUEUED_STARTS
     this.memeCacheMs = options.memeCacheMs ?? DEFAULT_MEME_CACHE_MS
   }
@@ -214,17 +213,16 @@ export class WatchService {
     const open = (this.byUser.get(userId)?.size ?? 0) + (this.startingByUser.get(userId) ?? 0)
     if (open >= (this.options.maxSessionsPerUser ?? WATCH_MAX_SESSIONS_PER_USER))
       throw new AppError('WATCH_TOO_MANY_SESSIONS')
-    if (this.startQueue.length >= this.maxQueuedStarts) {
+    if (this.starts.waiting >= this.maxQueuedStarts) {
       throw new AppError('SERVICE_UNAVAILABLE', {
         message: 'Too many viewers are starting at once; try again shortly.',
       })
     }
     this.startingByUser.set(userId, (this.startingByUser.get(userId) ?? 0) + 1)
     try {
-      return await new Promise<WatchStartReply>((resolve, reject) => {
-        this.startQueue.push({ userId, memeId, resolve, reject })
-        this.drainStarts()
-      })
+      const outcome = await this.starts.load({ userId, memeId })
+      if ('error' in outcome) throw outcome.error
+      return outcome.reply
     } finally {
       const left = (this.startingByUser.get(userId) ?? 1) - 1
       if (left > 0) this.startingByUser.set(userId, left)
@@ -232,39 +230,21 @@ export class WatchService {
     }
   }
 
-  /** Sends the starts in line to the database, as many batches at once as allowed. */
-  private drainStarts(): void {
-    while (this.startBatches < this.maxConcurrentStarts && this.startQueue.length > 0) {
-      const batch = this.startQueue.splice(0, START_BATCH)
-      this.startBatches++
-      void this.openBatch(batch).finally(() => {
-        this.startBatches--
-        this.drainStarts()
-      })
-    }
-  }
-
   /**
-   * Opens a batch of starts and answers each. A batch whose transaction fails for a reason of
-   * its own (not the database going away) is tried again one start at a time, so that one
-   * start's problem is that start's error alone.
+   * Opens a batch of starts. A batch whose transaction fails for a reason of its own (not the
+   * database going away) is tried again one start at a time, so that one start's problem is
+   * that start's error alone.
    */
-  private async openBatch(batch: readonly PendingStart[]): Promise<void> {
-    let outcomes: StartOutcome[]
+  private async openBatch(batch: readonly StartRequest[]): Promise<StartOutcome[]> {
     try {
-      outcomes = await this.openSessions(batch)
+      return await this.openSessions(batch)
     } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) {
-        for (const start of batch) start.reject(error)
-        return
+      if (batch.length === 1 || isDatabaseUnavailable(error)) throw error
+      const outcomes: StartOutcome[] = []
+      for (const start of batch) {
+        outcomes.push(...(await this.openBatch([start]).catch((alone: unknown) => [{ error: alone }])))
       }
-      for (const start of batch) await this.openBatch([start])
-      return
-    }
-    for (const [index, start] of batch.entries()) {
-      const outcome = outcomes[index]!
-      if ('reply' in outcome) start.resolve(outcome.reply)
-      else start.reject(outcome.error)
+      return outcomes
     }
   }
 
@@ -274,7 +254,7 @@ export class WatchService {
    * one transaction: a session is never recorded without its hold, nor a hold without the
    * session that explains it. Throws only when that transaction fails; nothing is then written.
    */
-  private async openSessions(batch: readonly PendingStart[]): Promise<StartOutcome[]> {
+  private async openSessions(batch: readonly StartRequest[]): Promise<StartOutcome[]> {
     const { repository, ledger, rateSats, holdSeconds, minBillableSeconds } = this.options
     const memeIds = [...new Set(batch.map((s) => s.memeId))]
     const [viewers, ...memes] = await Promise.all([
