@@ -296,7 +296,7 @@ export class Ledger {
    * when the hold does. If it throws, nothing is written.
    */
   async createHold(input: HoldInput, alsoWrite?: (trx: Trx) => Promise<void>): Promise<LedgerResult> {
-    const [result] = await this.createHolds([input], alsoWrite && ((trx) => alsoWrite(trx)))
+    const [result] = await this.createHolds([input], alsoWrite)
     return result!
   }
 
@@ -335,11 +335,7 @@ export class Ledger {
               ? 'exists'
               : 'exists_with_different_fields'
         } else if (!account) final[index] = 'account_not_found'
-        else if (
-          !account.allowNegative &&
-          account.balance - account.held - (heldDeltas.get(account.id) ?? 0) < input.amountSats
-        )
-          final[index] = 'insufficient_funds'
+        else if (!canHold(account, heldDeltas, input.amountSats)) final[index] = 'insufficient_funds'
         else {
           addTo(heldDeltas, account.id, input.amountSats)
           known.set(input.id, input)
@@ -377,7 +373,7 @@ export class Ledger {
       if (hold.expiresAt <= this.now()) return 'hold_expired'
       const account = (await lockAccounts(trx, [hold.accountId])).get(hold.accountId)
       assert(account, 'a hold belongs to an existing account')
-      if (!account.allowNegative && account.balance - account.held < addSats) return 'insufficient_funds'
+      if (!canHold(account, new Map(), addSats)) return 'insufficient_funds'
       await trx
         .updateTable('holds')
         .set({ amount_sats: hold.amountSats + addSats, expires_at: expiresAt })
@@ -416,8 +412,7 @@ export class Ledger {
         else {
           const account = accounts.get(hold.accountId)
           assert(account, 'a hold belongs to an existing account')
-          const available = account.balance - account.held - (heldDeltas.get(hold.accountId) ?? 0)
-          if (!account.allowNegative && available < item.addSats) final[index] = 'insufficient_funds'
+          if (!canHold(account, heldDeltas, item.addSats)) final[index] = 'insufficient_funds'
           else {
             addTo(heldDeltas, hold.accountId, item.addSats)
             const previous = updates.get(hold.id)
@@ -585,6 +580,14 @@ export class Ledger {
       }
     }
   }
+}
+
+/**
+ * Whether a locked account can hold `amount` more, besides what `heldSoFar` (holds judged
+ * earlier in the same batch, by account) already takes from it.
+ */
+function canHold(account: LockedAccount, heldSoFar: ReadonlyMap<string, number>, amount: number): boolean {
+  return account.allowNegative || account.balance - account.held - (heldSoFar.get(account.id) ?? 0) >= amount
 }
 
 function addTo(map: Map<string, number>, key: string, amount: number): void {

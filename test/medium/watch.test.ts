@@ -205,9 +205,7 @@ describe('a watch session', () => {
     // The line empties: a later start goes through.
     const later = await limited.startSession(viewers[4]!, memeId)
     // world.watch is `limited` until the next newService(): stop what this test started.
-    for (const [index, outcome] of outcomes.entries()) {
-      if (outcome.status === 'fulfilled') await world.stop(viewers[index]!, outcome.value.session.sessionId)
-    }
+    await world.stopStarted(outcomes, viewers)
     await world.stop(viewers[4]!, later.session.sessionId)
     world.newService()
   })
@@ -261,10 +259,10 @@ describe('a watch session', () => {
         select count(*)::int as n from watch_sessions w join holds h on h.id = w.hold_id
         where w.user_id = any(${[...crowd, spender]}::text[]) and h.state = 'open'`.execute(db.kysely)
       expect(rows.rows[0]!.n).toBe(23)
-      for (const [index, outcome] of outcomes.entries()) {
-        if (outcome.status === 'fulfilled')
-          await world.stop(starts[index]![0], outcome.value.session.sessionId)
-      }
+      await world.stopStarted(
+        outcomes,
+        starts.map(([viewer]) => viewer),
+      )
       expect(await world.ctx.available(userAccountId(spender))).toBe(80)
     } finally {
       createHolds.mockRestore()
@@ -282,9 +280,10 @@ describe('a watch session', () => {
       o.status === 'rejected' ? [(o.reason as { code: string }).code] : [],
     )
     expect(refused).toEqual(['WATCH_TOO_MANY_SESSIONS'])
-    for (const outcome of outcomes) {
-      if (outcome.status === 'fulfilled') await world.stop(viewer, outcome.value.session.sessionId)
-    }
+    await world.stopStarted(
+      outcomes,
+      outcomes.map(() => viewer),
+    )
   })
 
   it('lets concurrent sessions of one viewer spend the balance once, never more', async () => {
@@ -460,9 +459,7 @@ describe('failures', () => {
       // The failed batch [2, 3, 4], then 2, 3 and 4 alone, after the first start's own batch.
       expect(spy.mock.calls.map((c) => c[0].length)).toEqual([1, 3, 1, 1, 1])
       expect(await world.ctx.available(userAccountId(bad))).toBe(1000)
-      for (const [index, outcome] of outcomes.entries()) {
-        if (outcome.status === 'fulfilled') await world.stop(viewers[index]!, outcome.value.session.sessionId)
-      }
+      await world.stopStarted(outcomes, viewers)
     } finally {
       spy.mockRestore()
       world.newService()

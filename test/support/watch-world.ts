@@ -162,6 +162,16 @@ export class WatchWorld {
     return stopping
   }
 
+  /** Stops every session that `Promise.allSettled` over starts by `userIds` (in order) did start. */
+  async stopStarted(
+    outcomes: ReadonlyArray<PromiseSettledResult<{ session: { sessionId: string } }>>,
+    userIds: readonly string[],
+  ): Promise<void> {
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') await this.stop(userIds[index]!, outcome.value.session.sessionId)
+    }
+  }
+
   balance(userId: string): Promise<number> {
     return this.ctx.balance(userId.includes(':') ? userId : userAccountId(userId))
   }
